@@ -1,0 +1,103 @@
+# add_lesson(): the one function that registers a lesson.
+#
+#   add_lesson(<id> LEVEL <1-6> SOURCES <algorithm .cpp files>
+#              [DEPENDS <prerequisite lesson ids>] [TIMEOUT <seconds>])
+#
+# Called from the lesson's folder (levelN_*/NN_<id>/), which holds main.cpp and test.cpp.
+# It defines
+#   <id>_lib   the algorithm (SOURCES), a static library that tests, the program and
+#              later lessons share; its public include directory is the lesson folder;
+#   <id>       the experiment program (main.cpp);
+#   <id>_test  the GoogleTest executable (test.cpp), each test discovered by ctest with
+#              the labels levelN and <id>;
+#   <id>.smoke a ctest test that runs the program with --quick into a temporary folder
+#              and checks its outputs (tools/smoke.cpp), labels smoke, levelN and <id>.
+# DEPENDS names prerequisite lessons: their libraries are linked, so the CMake graph is
+# the prerequisite graph.
+#
+# When MLC_GRADE_LESSON equals <id>, the algorithm sources and headers come from
+# MLC_GRADE_DIR (the learner's workspace copy made by ./learn exercise) instead.
+
+# Precompiled headers shared by every lesson target (two: with and without GoogleTest).
+function(_mlc_make_pch target)
+  add_library(${target} OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch.cpp)
+  target_link_libraries(${target} PRIVATE mlc_flags Eigen3::Eigen Boost::headers fmt::fmt ${ARGN})
+  if(MLC_PCH)
+    target_precompile_headers(${target} PRIVATE
+      <vector> <string> <memory> <algorithm> <cmath> <functional> <map> <random>
+      <Eigen/Dense> <fmt/format.h> <fmt/ranges.h>)
+  endif()
+endfunction()
+
+function(_mlc_use_pch target pch)
+  if(MLC_PCH)
+    target_precompile_headers(${target} REUSE_FROM ${pch})
+  endif()
+endfunction()
+
+function(add_lesson id)
+  cmake_parse_arguments(PARSE_ARGV 1 L "" "LEVEL;TIMEOUT" "SOURCES;DEPENDS")
+  if(NOT L_LEVEL)
+    message(FATAL_ERROR "add_lesson(${id}): LEVEL is required")
+  endif()
+  if(NOT L_SOURCES)
+    message(FATAL_ERROR "add_lesson(${id}): SOURCES (the algorithm files) are required")
+  endif()
+  if(NOT L_TIMEOUT)
+    set(L_TIMEOUT 120)
+  endif()
+  set(dir ${CMAKE_CURRENT_SOURCE_DIR})
+  set(src_dir ${dir})
+  if(MLC_GRADE_LESSON STREQUAL id)
+    if(NOT IS_DIRECTORY "${MLC_GRADE_DIR}")
+      message(FATAL_ERROR "add_lesson(${id}): workspace ${MLC_GRADE_DIR} does not exist; "
+                          "run ./learn exercise ${id} first")
+    endif()
+    set(src_dir ${MLC_GRADE_DIR})
+    message(STATUS "Grading ${id}: algorithm sources from ${src_dir}")
+  endif()
+  list(TRANSFORM L_SOURCES PREPEND "${src_dir}/" OUTPUT_VARIABLE lib_sources)
+
+  add_library(${id}_lib STATIC ${lib_sources})
+  target_include_directories(${id}_lib PUBLIC ${src_dir})
+  target_link_libraries(${id}_lib PUBLIC mlc_common PRIVATE mlc_flags)
+  foreach(dep IN LISTS L_DEPENDS)
+    target_link_libraries(${id}_lib PUBLIC ${dep}_lib)
+  endforeach()
+  if(MLC_GRADE_LESSON STREQUAL id)
+    # A stubbed exercise leaves parameters unused; that is not the learner's error.
+    target_compile_options(${id}_lib PRIVATE -Wno-unused-parameter -Wno-unused-variable
+                           -Wno-unused-but-set-variable -Wno-unused-function -Wno-error)
+  endif()
+  _mlc_use_pch(${id}_lib mlc_pch)
+
+  add_executable(${id} ${dir}/main.cpp)
+  target_link_libraries(${id} PRIVATE ${id}_lib mlc_flags)
+  _mlc_use_pch(${id} mlc_pch)
+
+  add_executable(${id}_test ${dir}/test.cpp)
+  target_link_libraries(${id}_test PRIVATE ${id}_lib mlc_testing mlc_flags)
+  _mlc_use_pch(${id}_test mlc_test_pch)
+  gtest_discover_tests(${id}_test
+    TEST_PREFIX "${id}."
+    DISCOVERY_MODE PRE_TEST
+    PROPERTIES LABELS "level${L_LEVEL};${id}" TIMEOUT ${L_TIMEOUT}
+               ENVIRONMENT "MLC_LESSON_PROGRAM=$<TARGET_FILE:${id}>")
+
+  add_test(NAME ${id}.smoke COMMAND mlc_smoke $<TARGET_FILE:${id}> ${id})
+  set_tests_properties(${id}.smoke PROPERTIES LABELS "smoke;level${L_LEVEL};${id}"
+                       TIMEOUT ${L_TIMEOUT})
+endfunction()
+
+# mlc_lessons(<NN_id folders...>): adds each lesson folder of a level in order. A lesson of
+# the catalog whose folder does not exist yet is planned: it is reported and skipped.
+function(mlc_lessons)
+  foreach(folder IN LISTS ARGN)
+    if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${folder}/CMakeLists.txt)
+      add_subdirectory(${folder})
+    else()
+      get_filename_component(level ${CMAKE_CURRENT_SOURCE_DIR} NAME)
+      message(VERBOSE "planned lesson ${level}/${folder}: not written yet")
+    endif()
+  endforeach()
+endfunction()

@@ -1,0 +1,1 @@
+// Translation unit that carries the precompiled headers (cmake/Lesson.cmake).

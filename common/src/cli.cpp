@@ -1,0 +1,94 @@
+// Command line shared by every lesson program (mlc/cli.hpp).
+#include "mlc/cli.hpp"
+
+#include <exception>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "mlc/error.hpp"
+
+namespace mlc {
+
+namespace {
+
+std::string usage_footer(const LessonInfo& info) {
+  std::string text;
+  if (!info.outputs.empty()) text += "Outputs (in --out):\n" + info.outputs + "\n\n";
+  text += fmt::format(
+      "Exit status: 0 done; 2 bad usage or bad input; 1 internal error.\n"
+      "Run through the driver: ./learn run {} [flags]", info.id);
+  return text;
+}
+
+}  // namespace
+
+std::optional<Options> parse_args(int argc, const char* const* argv, const LessonInfo& info,
+                                  std::ostream& help_out) {
+  Options options;
+  CLI::App app{fmt::format("Lesson {} {} ({})\n\n{}", info.number, info.title, info.id,
+                           info.summary),
+               info.id};
+  app.footer(usage_footer(info));
+  std::string seed_text;
+  app.add_option("--seed", seed_text,
+                 fmt::format("seed from which every random choice derives (default {})",
+                             kDefaultSeed));
+  std::string out_text;
+  app.add_option("--out", out_text,
+                 fmt::format("output folder (default out/{}/{})", info.level_dir, info.id));
+  app.add_flag("--quick", options.quick, "small sizes that finish in a few seconds (what ctest runs)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    help_out << app.help();
+    return std::nullopt;
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(fmt::format("{}\n\n{}", e.what(), app.help()));
+  }
+
+  options.seed = kDefaultSeed;
+  if (!seed_text.empty()) {
+    // A seed is a non-negative integer; reject "abc", "-1", "1e3", "12x".
+    bool digits_only = seed_text.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits_only || seed_text.size() > 19) {
+      throw UsageError(fmt::format(
+          "--seed expects a non-negative integer below 10^19, got '{}'\n"
+          "example: {} --seed 7", seed_text, info.id));
+    }
+    options.seed = std::stoull(seed_text);
+  }
+  options.out = out_text.empty()
+                    ? std::filesystem::path("out") / info.level_dir / info.id
+                    : std::filesystem::path(out_text);
+  return options;
+}
+
+int lesson_main(int argc, const char* const* argv, const LessonInfo& info,
+                const std::function<void(const Options&)>& body) {
+  try {
+    auto options = parse_args(argc, argv, info, std::cout);
+    if (!options) return 0;
+    std::cout << fmt::format("== Lesson {} {} (seed {}{}) ==\n", info.number, info.title,
+                             options->seed, options->quick ? ", quick" : "");
+    body(*options);
+    return 0;
+  } catch (const UsageError& e) {
+    std::cerr << info.id << ": " << e.what() << "\n";
+    return 2;
+  } catch (const DataError& e) {
+    std::cerr << info.id << ": bad input: " << e.what() << "\n";
+    return 2;
+  } catch (const NotImplemented& e) {
+    std::cerr << info.id << ": " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << info.id << ": internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace mlc

@@ -1,0 +1,70 @@
+// Tests of the shared command line (mlc/cli.hpp).
+#include "mlc/cli.hpp"
+
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "mlc/error.hpp"
+
+namespace {
+
+const mlc::LessonInfo kInfo{"demo", "level1_math", "1.0", "Demo", "A demo lesson.", "report.md"};
+
+std::optional<mlc::Options> parse(std::vector<const char*> args, std::ostream& help) {
+  args.insert(args.begin(), "demo");
+  return mlc::parse_args(static_cast<int>(args.size()), args.data(), kInfo, help);
+}
+
+TEST(Cli, DefaultsAreTheFixedSeedAndTheLessonOutputFolder) {
+  std::ostringstream help;
+  auto o = parse({}, help);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->seed, mlc::kDefaultSeed);
+  EXPECT_FALSE(o->quick);
+  EXPECT_EQ(o->out, std::filesystem::path("out/level1_math/demo"));
+}
+
+TEST(Cli, ParsesSeedOutAndQuick) {
+  std::ostringstream help;
+  auto o = parse({"--seed", "7", "--out", "/tmp/x", "--quick"}, help);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->seed, 7u);
+  EXPECT_TRUE(o->quick);
+  EXPECT_EQ(o->out, std::filesystem::path("/tmp/x"));
+}
+
+TEST(Cli, HelpPrintsUsageAndReturnsNothing) {
+  std::ostringstream help;
+  EXPECT_FALSE(parse({"--help"}, help));
+  EXPECT_NE(help.str().find("--seed"), std::string::npos);
+  EXPECT_NE(help.str().find("A demo lesson."), std::string::npos);
+}
+
+TEST(Cli, UnknownFlagIsAUsageError) {
+  std::ostringstream help;
+  EXPECT_THROW(parse({"--bogus"}, help), mlc::UsageError);
+}
+
+TEST(Cli, MalformedSeedIsAUsageErrorThatNamesTheValue) {
+  std::ostringstream help;
+  for (const char* bad : {"abc", "-1", "1e3", "12x", "99999999999999999999"}) {
+    try {
+      parse({"--seed", bad}, help);
+      ADD_FAILURE() << "accepted --seed " << bad;
+    } catch (const mlc::UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Cli, LessonMainMapsErrorsToExitCodes) {
+  const char* argv[] = {"demo", "--quick"};
+  EXPECT_EQ(mlc::lesson_main(2, argv, kInfo, [](const mlc::Options&) {}), 0);
+  EXPECT_EQ(mlc::lesson_main(2, argv, kInfo, [](const mlc::Options&) { throw mlc::DataError("bad file"); }), 2);
+  EXPECT_EQ(mlc::lesson_main(2, argv, kInfo, [](const mlc::Options&) { throw std::runtime_error("bug"); }), 1);
+  const char* bad[] = {"demo", "--nope"};
+  EXPECT_EQ(mlc::lesson_main(2, bad, kInfo, [](const mlc::Options&) {}), 2);
+}
+
+}  // namespace

@@ -1,0 +1,72 @@
+// Tests of the report and metrics (mlc/report.hpp): schema, atomic writes, non-finite values.
+#include "mlc/report.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include "mlc/io.hpp"
+#include "mlc/testing.hpp"
+
+namespace {
+
+const mlc::LessonInfo kInfo{"demo", "level1_math", "1.0", "Demo", "", ""};
+
+TEST(Report, WritesMarkdownAndMetricsWithTheSchema) {
+  mlc::testing::TempDir dir;
+  mlc::Options options{.seed = 9, .out = dir.path() / "out", .quick = true};
+  mlc::Report r(kInfo, options);
+  r.section("Results");
+  r.text("Some text.");
+  r.table({"a", "b"}, {{"1", "2"}});
+  r.metric("x.accuracy", 0.5);
+  r.metric("x.curve", std::vector<double>{1.0, 2.0});
+  r.metric("x.diverged", INFINITY);
+  r.timing("fit_seconds", 0.1);
+  r.failure_mode({"Breaks", "did this", "saw that", "because", "fixed so"});
+  r.write();
+  const auto md = mlc::read_text_file(options.out / "report.md");
+  EXPECT_NE(md.find("## Results"), std::string::npos);
+  EXPECT_NE(md.find("| a | b |"), std::string::npos);
+  EXPECT_NE(md.find("## Failure modes"), std::string::npos);
+  EXPECT_NE(md.find("**Trigger:** did this"), std::string::npos);
+  const auto j = nlohmann::json::parse(mlc::read_text_file(options.out / "metrics.json"));
+  EXPECT_EQ(j["lesson"], "demo");
+  EXPECT_EQ(j["seed"], 9);
+  EXPECT_EQ(j["quick"], true);
+  EXPECT_EQ(j["metrics"]["x.accuracy"], 0.5);
+  EXPECT_EQ(j["metrics"]["x.curve"].size(), 2u);
+  EXPECT_TRUE(j["metrics"]["x.diverged"].is_null());
+  EXPECT_TRUE(j["timing"].contains("total_seconds"));
+  EXPECT_TRUE(j["versions"].contains("eigen"));
+  auto metrics = mlc::testing::read_metrics(options.out);
+  EXPECT_EQ(metrics.at("x.curve[1]"), 2.0);
+  EXPECT_TRUE(std::isnan(metrics.at("x.diverged")));
+}
+
+TEST(Report, RaggedTableIsRejected) {
+  mlc::Report r(kInfo, mlc::Options{});
+  EXPECT_THROW(r.table({"a", "b"}, {{"1"}}), std::invalid_argument);
+}
+
+TEST(AtomicWrite, ReplacesWholeFileAndLeavesNoTemporary) {
+  mlc::testing::TempDir dir;
+  const auto f = dir.path() / "sub" / "file.txt";
+  mlc::write_file_atomically(f, "first");
+  mlc::write_file_atomically(f, "second");
+  EXPECT_EQ(mlc::read_text_file(f), "second");
+  int files = 0;
+  for (auto& e : std::filesystem::directory_iterator(f.parent_path())) (void)e, ++files;
+  EXPECT_EQ(files, 1);
+}
+
+TEST(Num, FormatsForTables) {
+  EXPECT_EQ(mlc::num(0.123456), "0.1235");
+  EXPECT_EQ(mlc::num(1.5e-7), "1.500e-07");
+  EXPECT_EQ(mlc::num(INFINITY), "inf");
+  EXPECT_EQ(mlc::num(NAN), "nan");
+  EXPECT_EQ(mlc::mean_sd(0.96321, 0.0123), "0.9632 ± 0.012");
+}
+
+}  // namespace
