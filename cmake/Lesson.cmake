@@ -1,7 +1,7 @@
 # add_lesson(): the one function that registers a lesson.
 #
 #   add_lesson(<id> LEVEL <1-6> SOURCES <algorithm .cpp files>
-#              [DEPENDS <prerequisite lesson ids>] [TIMEOUT <seconds>])
+#              [DEPENDS <prerequisite lesson ids>] [USES <lesson ids>] [TIMEOUT <seconds>])
 #
 # Called from the lesson's folder (levelN_*/NN_<id>/), which holds main.cpp and test.cpp.
 # It defines
@@ -12,8 +12,10 @@
 #              the labels levelN and <id>;
 #   <id>.smoke a ctest test that runs the program with --quick into a temporary folder
 #              and checks its outputs (tools/smoke.cpp), labels smoke, levelN and <id>.
-# DEPENDS names prerequisite lessons: their libraries are linked, so the CMake graph is
-# the prerequisite graph.
+# DEPENDS names prerequisite lessons whose libraries the algorithm builds on: they are
+# linked into <id>_lib, so the CMake graph is the prerequisite graph. USES names lessons
+# whose libraries only the program and the tests need (e.g. a lesson evaluated with the
+# metrics of model_evaluation, which itself experiments with that lesson's model).
 #
 # When MLC_GRADE_LESSON equals <id>, the algorithm sources and headers come from
 # MLC_GRADE_DIR (the learner's workspace copy made by ./learn exercise) instead.
@@ -36,7 +38,7 @@ function(_mlc_use_pch target pch)
 endfunction()
 
 function(add_lesson id)
-  cmake_parse_arguments(PARSE_ARGV 1 L "" "LEVEL;TIMEOUT" "SOURCES;DEPENDS")
+  cmake_parse_arguments(PARSE_ARGV 1 L "" "LEVEL;TIMEOUT" "SOURCES;DEPENDS;USES")
   if(NOT L_LEVEL)
     message(FATAL_ERROR "add_lesson(${id}): LEVEL is required")
   endif()
@@ -71,12 +73,14 @@ function(add_lesson id)
   endif()
   _mlc_use_pch(${id}_lib mlc_pch)
 
+  list(TRANSFORM L_USES APPEND "_lib" OUTPUT_VARIABLE uses_libs)
+
   add_executable(${id} ${dir}/main.cpp)
-  target_link_libraries(${id} PRIVATE ${id}_lib mlc_flags)
+  target_link_libraries(${id} PRIVATE ${id}_lib ${uses_libs} mlc_flags)
   _mlc_use_pch(${id} mlc_pch)
 
   add_executable(${id}_test ${dir}/test.cpp)
-  target_link_libraries(${id}_test PRIVATE ${id}_lib mlc_testing mlc_flags)
+  target_link_libraries(${id}_test PRIVATE ${id}_lib ${uses_libs} mlc_testing mlc_flags)
   _mlc_use_pch(${id}_test mlc_test_pch)
   gtest_discover_tests(${id}_test
     TEST_PREFIX "${id}."
