@@ -59,6 +59,14 @@ function(add_lesson id)
     message(STATUS "Grading ${id}: algorithm sources from ${src_dir}")
   endif()
   list(TRANSFORM L_SOURCES PREPEND "${src_dir}/" OUTPUT_VARIABLE lib_sources)
+  # A lesson being written may lack a file yet: warn and skip it rather than break the
+  # configuration of every other lesson (../shared/tools/check_lessons flags it too).
+  foreach(file IN LISTS lib_sources ITEMS ${dir}/main.cpp ${dir}/test.cpp)
+    if(NOT EXISTS ${file})
+      message(WARNING "add_lesson(${id}): ${file} does not exist; the lesson is skipped")
+      return()
+    endif()
+  endforeach()
 
   add_library(${id}_lib STATIC ${lib_sources})
   target_include_directories(${id}_lib PUBLIC ${src_dir})

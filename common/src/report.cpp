@@ -92,7 +92,7 @@ std::filesystem::path Report::write() {
   md += fmt::format("Lesson `{}`, seed {}, {} run. Reproduce: `./learn run {} --seed {}{}`.\n\n", info_.id,
                     options_.seed, options_.quick ? "quick" : "full", info_.id, options_.seed,
                     options_.quick ? " --quick" : "");
-  md += fmt::format("Wall time: {} (the only line that differs between runs with the same seed).\n", format_duration(total));
+  md += fmt::format("Wall time: {} (this line and the closing Timing section are all that differ between runs with the same seed).\n", format_duration(total));
   md += body_;
   md += "\n## Failure modes\n\n";
   if (failure_modes_.empty()) md += "None provoked in this run.\n";
@@ -100,6 +100,11 @@ std::filesystem::path Report::write() {
     md += fmt::format("### {}\n\n- **Trigger:** {}\n- **Symptom (measured):** {}\n- **Why:** {}\n- **Mitigation:** {}\n\n",
                       f.name, f.trigger, f.symptom, f.why, f.mitigation);
   }
+
+  // Wall times vary from run to run, so they all go to one last section that the
+  // determinism check (tools/smoke.cpp) leaves out.
+  md += "## Timing\n\nWall-clock seconds on this machine; they differ between runs.\n\n| what | seconds |\n| --- | --- |\n";
+  for (const auto& [name, seconds] : timing_) md += fmt::format("| {} | {:.3g} |\n", name, seconds);
 
   nlohmann::ordered_json j;
   j["lesson"] = info_.id;

@@ -31,6 +31,9 @@ TEST(Report, WritesMarkdownAndMetricsWithTheSchema) {
   EXPECT_NE(md.find("| a | b |"), std::string::npos);
   EXPECT_NE(md.find("## Failure modes"), std::string::npos);
   EXPECT_NE(md.find("**Trigger:** did this"), std::string::npos);
+  EXPECT_NE(md.find("## Timing"), std::string::npos);
+  EXPECT_NE(md.find("| fit_seconds |"), std::string::npos);
+  EXPECT_GT(md.find("## Timing"), md.find("## Failure modes"));
   const auto j = nlohmann::json::parse(mlc::read_text_file(options.out / "metrics.json"));
   EXPECT_EQ(j["lesson"], "demo");
   EXPECT_EQ(j["seed"], 9);

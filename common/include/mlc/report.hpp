@@ -14,8 +14,10 @@
 //    "versions": {...}}
 // Non-finite metric values (a divergence measured on purpose) are written as null, since
 // JSON has no NaN or Inf; the report shows them as "inf" / "nan".
-// Same seed and flags give byte-identical files apart from "timing" and the one report
-// line that quotes it.
+// Same seed and flags give byte-identical files apart from "timing": in metrics.json, and
+// in report.md the wall-time line at the top and the closing "## Timing" section, which
+// lists every timing() entry (fit and predict times, say). Never put a wall time anywhere
+// else in the report: the smoke test compares two runs.
 #pragma once
 
 #include <filesystem>
@@ -56,6 +58,7 @@ class Report {
   void metric(const std::string& name, const Eigen::VectorXd& values);
   bool has_metric(const std::string& name) const;
 
+  // A wall time (seconds): in metrics.json "timing" and the report's closing Timing table.
   void timing(const std::string& name, double seconds);
   void failure_mode(const FailureMode& mode);
 
