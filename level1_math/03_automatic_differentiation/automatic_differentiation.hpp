@@ -5,13 +5,12 @@
 //
 // Sources:
 //   A. Griewank and A. Walther, "Evaluating Derivatives", 2nd ed., SIAM 2008:
-//      ch. 2 (evaluation procedures, the Wengert list), ch. 3 (forward and reverse
+//      ch. 2 (evaluation procedures, the Wengert list), ch. 3-4 (forward and reverse
 //      modes, the cost bounds), ch. 14 (non-smooth elementals).
 //   A. G. Baydin, B. A. Pearlmutter, A. A. Radul, J. M. Siskind, "Automatic
 //      differentiation in machine learning: a survey", JMLR 18 (2018), sections 3.1-3.2.
-//   J. Nocedal and S. J. Wright, "Numerical Optimization", 2nd ed., section 8.1
-//      (finite-difference step sizes), and N. J. Higham, "Accuracy and Stability of
-//      Numerical Algorithms", 2nd ed., section 1.14 (the truncation/rounding trade-off).
+//   J. Nocedal and S. J. Wright, "Numerical Optimization", 2nd ed., section 8.1, and
+//      Press et al., "Numerical Recipes", 3rd ed., section 5.7 (finite-difference steps).
 // Equation numbers (1)...(14) refer to NOTES.md.
 //
 // Layout: data X is m × d (rows are samples), y has m entries. Parameters of every loss

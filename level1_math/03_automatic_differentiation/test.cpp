@@ -4,6 +4,8 @@
 #include "automatic_differentiation.hpp"
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 
 #include <gtest/gtest.h>
 
@@ -364,6 +366,33 @@ TEST(FailureModes, AdDifferentiatesTheProgramNotTheFunction) {
   x << -0.3;
   EXPECT_DOUBLE_EQ(ad::gradient_reverse(identity, x).gradient(0), 1.0);
   EXPECT_DOUBLE_EQ(ad::gradient_reverse(sqrt_sq, x).gradient(0), -1.0);
+}
+
+// ---- 5. The program reports what the tests above assert --------------------------------
+
+// The lesson program: $MLC_LESSON_PROGRAM (set by ctest), else the binary beside this test.
+std::filesystem::path lesson_program() {
+  if (const char* p = std::getenv("MLC_LESSON_PROGRAM"); p != nullptr && *p != '\0') return p;
+  return std::filesystem::read_symlink("/proc/self/exe").parent_path() / "automatic_differentiation";
+}
+
+TEST(Program, QuickRunReportsTheMeasuredFailureModes) {
+  mlc::testing::TempDir dir;
+  const auto run = mlc::testing::run_program(lesson_program(), {"--quick", "--out", dir.str()});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto m = mlc::testing::read_metrics(dir.path());
+  EXPECT_LT(m.at("agreement.tanh_mlp.forward_vs_reverse"), 1e-12);
+  EXPECT_NEAR(m.at("fd.forward.truncation_slope"), 1.0, 0.05);
+  EXPECT_NEAR(m.at("fd.central.truncation_slope"), 2.0, 0.05);
+  EXPECT_EQ(m.at("kink.relu.central_difference"), 0.5);
+  EXPECT_EQ(m.at("kink.abs.ad_reverse"), 0.0);
+  EXPECT_TRUE(std::isnan(m.at("kink.sqrt_x_squared.ad_reverse")));  // written as null
+  EXPECT_EQ(m.at("cost.rosenbrock.ops_forward_mode[5]"), 64 * m.at("cost.rosenbrock.ops_one_evaluation[5]"));
+}
+
+TEST(Program, BadFlagExitsWithUsageError) {
+  const auto run = mlc::testing::run_program(lesson_program(), {"--seed", "not-a-number"});
+  EXPECT_EQ(run.exit_code, 2) << run.output;
 }
 
 }  // namespace
