@@ -37,6 +37,24 @@ function(_mlc_use_pch target pch)
   endif()
 endfunction()
 
+# mlc_discover_tests(<test target> <prefix> <labels> <timeout> [<environment>]): registers
+# each GoogleTest test with ctest, discovered when ctest runs. gtest_discover_tests'
+# PROPERTIES cannot carry a list (two labels) or an environment through to the discovered
+# tests, so the properties are set by a small ctest script included after discovery, on
+# the list of test names discovery leaves in <target>_TESTS.
+function(mlc_discover_tests target prefix labels timeout)
+  gtest_discover_tests(${target} TEST_PREFIX "${prefix}" TEST_LIST ${target}_TESTS
+                       DISCOVERY_MODE PRE_TEST)
+  set(environment "")
+  if(ARGC GREATER 4)
+    set(environment "ENVIRONMENT \"${ARGV4}\"")
+  endif()
+  set(script ${CMAKE_CURRENT_BINARY_DIR}/${target}_properties.cmake)
+  file(GENERATE OUTPUT ${script} CONTENT
+    "if(${target}_TESTS)\n  set_tests_properties(\${${target}_TESTS} PROPERTIES LABELS \"${labels}\" TIMEOUT ${timeout} ${environment})\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${script})
+endfunction()
+
 function(add_lesson id)
   cmake_parse_arguments(PARSE_ARGV 1 L "" "LEVEL;TIMEOUT" "SOURCES;DEPENDS;USES")
   if(NOT L_LEVEL)
@@ -90,11 +108,8 @@ function(add_lesson id)
   add_executable(${id}_test ${dir}/test.cpp)
   target_link_libraries(${id}_test PRIVATE ${id}_lib ${uses_libs} mlc_testing mlc_flags)
   _mlc_use_pch(${id}_test mlc_test_pch)
-  gtest_discover_tests(${id}_test
-    TEST_PREFIX "${id}."
-    DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "level${L_LEVEL};${id}" TIMEOUT ${L_TIMEOUT}
-               ENVIRONMENT "MLC_LESSON_PROGRAM=$<TARGET_FILE:${id}>")
+  mlc_discover_tests(${id}_test "${id}." "level${L_LEVEL};${id}" ${L_TIMEOUT}
+                     "MLC_LESSON_PROGRAM=$<TARGET_FILE:${id}>")
 
   add_test(NAME ${id}.smoke COMMAND mlc_smoke $<TARGET_FILE:${id}> ${id})
   set_tests_properties(${id}.smoke PROPERTIES LABELS "smoke;level${L_LEVEL};${id}"
