@@ -170,7 +170,7 @@ void run(const mlc::Options& opt) {
 
     // Coverage at 95% against n.
     const std::vector<int> ns{5, 10, 20, 50, 100};
-    const int Rn = quick ? 150 : 1000, Bn = quick ? 150 : 400;
+    const int Rn = quick ? 150 : 2000, Bn = quick ? 150 : 400;
     Eigen::MatrixXd cov_n(static_cast<Eigen::Index>(ns.size()), 4);
     for (std::size_t k = 0; k < ns.size(); ++k) {
       mlc::Rng g = rng.derive(2100 + k);
@@ -192,7 +192,8 @@ void run(const mlc::Options& opt) {
     report.text(fmt::format("{} samples per n, {} resamples per bootstrap interval.", Rn, Bn));
     report.table({"n", "z", "t", "percentile", "bootstrap-t"}, nrows);
     mlc::Figure fn("Coverage of nominal 95% intervals, Exponential(1)");
-    fn.xlabel("sample size n").ylabel("actual coverage").logx().legend("bottom right");
+    fn.xlabel("sample size n").ylabel("actual coverage").logx().xrange(4, 125).yrange(0.7, 0.97);
+    fn.legend("bottom right");
     fn.hline(0.95, "nominal 0.95", {.color = 8, .dash = true});
     fn.line_points(nv, cov_n.col(si::kZ), "z (Wald)");
     fn.line_points(nv, cov_n.col(si::kT), "Student t");
