@@ -370,15 +370,9 @@ TEST(FailureModes, AdDifferentiatesTheProgramNotTheFunction) {
 
 // ---- 5. The program reports what the tests above assert --------------------------------
 
-// The lesson program: $MLC_LESSON_PROGRAM (set by ctest), else the binary beside this test.
-std::filesystem::path lesson_program() {
-  if (const char* p = std::getenv("MLC_LESSON_PROGRAM"); p != nullptr && *p != '\0') return p;
-  return std::filesystem::read_symlink("/proc/self/exe").parent_path() / "automatic_differentiation";
-}
-
 TEST(Program, QuickRunReportsTheMeasuredFailureModes) {
   mlc::testing::TempDir dir;
-  const auto run = mlc::testing::run_program(lesson_program(), {"--quick", "--out", dir.str()});
+  const auto run = mlc::testing::run_lesson({"--quick", "--out", dir.str()});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const auto m = mlc::testing::read_metrics(dir.path());
   EXPECT_LT(m.at("agreement.tanh_mlp.forward_vs_reverse"), 1e-12);
@@ -391,7 +385,7 @@ TEST(Program, QuickRunReportsTheMeasuredFailureModes) {
 }
 
 TEST(Program, BadFlagExitsWithUsageError) {
-  const auto run = mlc::testing::run_program(lesson_program(), {"--seed", "not-a-number"});
+  const auto run = mlc::testing::run_lesson({"--seed", "not-a-number"});
   EXPECT_EQ(run.exit_code, 2) << run.output;
 }
 
