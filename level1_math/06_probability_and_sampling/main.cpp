@@ -17,6 +17,7 @@
 #include <tuple>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/cauchy.hpp>
 #include <boost/math/distributions/exponential.hpp>
@@ -24,7 +25,6 @@
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/uniform.hpp>
 #include <boost/math/quadrature/exp_sinh.hpp>
-#include <fmt/format.h>
 
 #include "mlc/cli.hpp"
 #include "mlc/error.hpp"
@@ -37,11 +37,14 @@ namespace {
 
 namespace bm = boost::math;
 namespace ps = probability_and_sampling;
-using mlc::num;
 using Eigen::VectorXd;
+using mlc::num;
 
 const mlc::LessonInfo kLesson{
-    "probability_and_sampling", "level1_math", "1.6", "Probability and sampling",
+    "probability_and_sampling",
+    "level1_math",
+    "1.6",
+    "Probability and sampling",
     "Builds samplers from uniform random numbers (inverse CDF with closed forms and with "
     "Boost.Math quantiles, Box-Muller, rejection, importance sampling) and grades each one "
     "with a Kolmogorov-Smirnov test written from scratch (checked against tabled and exact "
@@ -57,19 +60,24 @@ const mlc::LessonInfo kLesson{
 // Log-spaced integers 1 = n_0 < ... <= n_max with about `per_decade` points per decade.
 std::vector<Eigen::Index> log_indices(Eigen::Index n_max, int per_decade) {
   std::vector<Eigen::Index> idx;
-  const int steps = static_cast<int>(std::ceil(std::log10(static_cast<double>(n_max)) * per_decade));
+  const int steps =
+      static_cast<int>(std::ceil(std::log10(static_cast<double>(n_max)) * per_decade));
   for (int s = 0; s <= steps; ++s) {
-    const auto k = static_cast<Eigen::Index>(std::round(std::pow(10.0, static_cast<double>(s) / per_decade)));
+    const auto k =
+        static_cast<Eigen::Index>(std::round(std::pow(10.0, static_cast<double>(s) / per_decade)));
     if (k <= n_max && (idx.empty() || k > idx.back())) idx.push_back(k);
   }
   return idx;
 }
 
-VectorXd grid(double lo, double hi, int points) { return VectorXd::LinSpaced(points, lo, hi); }
+VectorXd grid(double lo, double hi, int points) {
+  return VectorXd::LinSpaced(points, lo, hi);
+}
 
 // A density histogram drawn as an outline (a staircase line), so that several can overlap:
 // bin heights count / (n_total · width) over `bins` equal bins of [lo, hi].
-std::pair<VectorXd, VectorXd> step_histogram(const VectorXd& values, int bins, double lo, double hi) {
+std::pair<VectorXd, VectorXd> step_histogram(const VectorXd& values, int bins, double lo,
+                                             double hi) {
   VectorXd counts = VectorXd::Zero(bins);
   const double width = (hi - lo) / bins;
   for (Eigen::Index i = 0; i < values.size(); ++i) {
@@ -103,7 +111,8 @@ double mean_z(const VectorXd& x, double mu, double var) {
 }
 // z-score of the sample variance: SE(s²) ≈ σ² √((κ - 1)/n), κ = μ4/σ⁴ (delta method).
 double var_z(const VectorXd& x, double var, double kurtosis) {
-  return (ps::sample_variance(x) - var) / (var * std::sqrt((kurtosis - 1.0) / static_cast<double>(x.size())));
+  return (ps::sample_variance(x) - var) /
+         (var * std::sqrt((kurtosis - 1.0) / static_cast<double>(x.size())));
 }
 
 // The bimodal target of the rejection experiment: 0.35 N(-2, 0.6²) + 0.65 N(1.5, 1).
@@ -145,21 +154,37 @@ void samplers(mlc::Report& report, mlc::Rng& rng, bool quick) {
   const bm::beta_distribution<> beta(2.0, 5.0);
   const double nan = std::nan("");
 
-  Row r1{"Exponential(2), inverse CDF (2)", "exponential",
+  Row r1{"Exponential(2), inverse CDF (2)",
+         "exponential",
          ps::inverse_cdf_sample([](double u) { return ps::exponential_quantile(u, 2.0); }, rng, n),
-         [&](double x) { return bm::cdf(expo, x); }, bm::mean(expo), bm::variance(expo),
+         [&](double x) { return bm::cdf(expo, x); },
+         bm::mean(expo),
+         bm::variance(expo),
          bm::kurtosis(expo)};
   rows.push_back(r1);
-  Row r2{"Cauchy(0,1), inverse CDF (3)", "cauchy",
+  Row r2{"Cauchy(0,1), inverse CDF (3)",
+         "cauchy",
          ps::inverse_cdf_sample([](double u) { return ps::cauchy_quantile(u, 0.0, 1.0); }, rng, n),
-         [&](double x) { return bm::cdf(cauchy, x); }, nan, nan, nan};
+         [&](double x) { return bm::cdf(cauchy, x); },
+         nan,
+         nan,
+         nan};
   rows.push_back(r2);
-  Row r3{"Gamma(2.5,1), Boost quantile (1)", "gamma",
+  Row r3{"Gamma(2.5,1), Boost quantile (1)",
+         "gamma",
          ps::inverse_cdf_sample([&](double u) { return bm::quantile(gam, u); }, rng, n),
-         [&](double x) { return bm::cdf(gam, x); }, bm::mean(gam), bm::variance(gam), bm::kurtosis(gam)};
+         [&](double x) { return bm::cdf(gam, x); },
+         bm::mean(gam),
+         bm::variance(gam),
+         bm::kurtosis(gam)};
   rows.push_back(r3);
-  Row r4{"N(0,1), Box-Muller (4)", "box_muller", ps::sample_normal_box_muller(rng, n),
-         [&](double x) { return bm::cdf(normal, x); }, 0.0, 1.0, 3.0};
+  Row r4{"N(0,1), Box-Muller (4)",
+         "box_muller",
+         ps::sample_normal_box_muller(rng, n),
+         [&](double x) { return bm::cdf(normal, x); },
+         0.0,
+         1.0,
+         3.0};
   rows.push_back(r4);
 
   // Rejection: Beta(2,5) from a uniform proposal; M = max pdf at the mode (a-1)/(a+b-2).
@@ -176,8 +201,8 @@ void samplers(mlc::Report& report, mlc::Rng& rng, bool quick) {
   auto bi_pdf = [&](double x) { return bi.pdf(x); };
   auto prop_pdf = [&](double x) { return bm::pdf(prop, x); };
   const double m_bi = 1.02 * ps::envelope_constant(bi_pdf, prop_pdf, -15.0, 15.0);
-  const auto rej_bi = ps::rejection_sample(bi_pdf, [](mlc::Rng& r) { return r.normal(0.0, 3.0); },
-                                           prop_pdf, m_bi, rng, n);
+  const auto rej_bi = ps::rejection_sample(
+      bi_pdf, [](mlc::Rng& r) { return r.normal(0.0, 3.0); }, prop_pdf, m_bi, rng, n);
   // Kurtosis of the mixture for SE(s²): fourth central moment from the components.
   double mu4 = 0.0;
   for (auto [w, mu, sd] : {std::tuple{bi.w, -2.0, 0.6}, std::tuple{1 - bi.w, 1.5, 1.0}}) {
@@ -210,7 +235,8 @@ void samplers(mlc::Report& report, mlc::Rng& rng, bool quick) {
       vz = num(zv, 3);
     } else {
       // Cauchy: no mean; the sample median has SE π γ / (2 √n) (density 1/(πγ) at 0).
-      const double zmed = ps::sample_median(r.x) / (std::numbers::pi / (2.0 * std::sqrt(static_cast<double>(n))));
+      const double zmed =
+          ps::sample_median(r.x) / (std::numbers::pi / (2.0 * std::sqrt(static_cast<double>(n))));
       report.metric("samplers." + r.key + ".median_z", zmed);
       mz = num(zmed, 3) + " (median)";
     }
@@ -225,8 +251,11 @@ void samplers(mlc::Report& report, mlc::Rng& rng, bool quick) {
   report.metric("rejection.beta.theory", 1.0 / m_beta);
   report.metric("rejection.bimodal.acceptance", acc_bi);
   report.metric("rejection.bimodal.theory", 1.0 / m_bi);
-  report.metric("rejection.bimodal.envelope_violations", static_cast<double>(rej_bi.envelope_violations));
-  auto acc_se = [](double p, long proposals) { return std::sqrt(p * (1 - p) / static_cast<double>(proposals)); };
+  report.metric("rejection.bimodal.envelope_violations",
+                static_cast<double>(rej_bi.envelope_violations));
+  auto acc_se = [](double p, long proposals) {
+    return std::sqrt(p * (1 - p) / static_cast<double>(proposals));
+  };
   report.text(fmt::format(
       "Rejection sampling accepts a proposal with probability 1/M (6). Measured acceptance "
       "rates against 1/M (the number of proposals for n acceptances is negative-binomial; the "
@@ -250,19 +279,24 @@ void samplers(mlc::Report& report, mlc::Rng& rng, bool quick) {
   f1.line(hx0, hy0, "Box-Muller N(0,1)", {.color = 0, .width = 1.2});
   f1.line(hx1, hy1, "inverse CDF Exp(2)", {.color = 1, .width = 1.2});
   f1.line(hx2, hy2, "Boost quantile Gamma(2.5,1)", {.color = 2, .width = 1.2});
-  f1.line(xs, apply(xs, [&](double x) { return bm::pdf(normal, x); }), "true pdfs (Boost)", {.color = 7, .width = 1.5, .dash = true});
-  f1.line(xp, apply(xp, [&](double x) { return bm::pdf(expo, x); }), "", {.color = 7, .width = 1.5, .dash = true});
-  f1.line(xg, apply(xg, [&](double x) { return bm::pdf(gam, x); }), "", {.color = 7, .width = 1.5, .dash = true});
+  f1.line(xs, apply(xs, [&](double x) { return bm::pdf(normal, x); }), "true pdfs (Boost)",
+          {.color = 7, .width = 1.5, .dash = true});
+  f1.line(xp, apply(xp, [&](double x) { return bm::pdf(expo, x); }), "",
+          {.color = 7, .width = 1.5, .dash = true});
+  f1.line(xg, apply(xg, [&](double x) { return bm::pdf(gam, x); }), "",
+          {.color = 7, .width = 1.5, .dash = true});
   f1.yrange(0.0, 2.1);
-  report.figure(f1, "inverse_cdf",
-                "Density histograms of the samples (coloured outlines) over the Boost.Math pdfs (dashed).");
+  report.figure(
+      f1, "inverse_cdf",
+      "Density histograms of the samples (coloured outlines) over the Boost.Math pdfs (dashed).");
 
   mlc::Figure f2("Rejection sampling of a bimodal mixture from N(0, 3²)");
   f2.xlabel("x").ylabel("density");
   const VectorXd xb = grid(-6.0, 6.0, 481);
   f2.histogram(rej_bi.samples, 80, "accepted samples", true, std::pair{-6.0, 6.0});
   f2.line(xb, apply(xb, bi_pdf), "target p(x)", {.width = 2});
-  f2.line(xb, apply(xb, [&](double x) { return m_bi * prop_pdf(x); }), "envelope M q(x)", {.dash = true});
+  f2.line(xb, apply(xb, [&](double x) { return m_bi * prop_pdf(x); }), "envelope M q(x)",
+          {.dash = true});
   report.figure(f2, "rejection",
                 fmt::format("Accepted draws (histogram), the target density and the envelope M q "
                             "(M = {}); the acceptance rate {} matches 1/M = {}.",
@@ -291,7 +325,10 @@ void ks_validation(mlc::Report& report, mlc::Rng& rng, bool quick) {
       "at those points: the exact one (14) by the Marsaglia-Tsang-Wang matrix power, Stephens' "
       "corrected asymptotic one (13), and the uncorrected Q(√n D).",
       num(l05, 5), num(l01, 5)));
-  struct Tab { int n; double d; };
+  struct Tab {
+    int n;
+    double d;
+  };
   const std::vector<Tab> tabled{{5, 0.56328}, {10, 0.40925}, {20, 0.29408}, {30, 0.24170}};
   std::vector<std::vector<std::string>> rows;
   for (const auto& t : tabled) {
@@ -302,9 +339,11 @@ void ks_validation(mlc::Report& report, mlc::Rng& rng, bool quick) {
     report.metric(k + ".exact_p", exact);
     report.metric(k + ".stephens_p", stephens);
     report.metric(k + ".uncorrected_p", raw);
-    rows.push_back({std::to_string(t.n), num(t.d, 5), num(exact, 4), num(stephens, 4), num(raw, 4)});
+    rows.push_back(
+        {std::to_string(t.n), num(t.d, 5), num(exact, 4), num(stephens, 4), num(raw, 4)});
   }
-  report.table({"n", "tabled D (5 %)", "exact p (14)", "Stephens p (13)", "uncorrected Q(√n D)"}, rows);
+  report.table({"n", "tabled D (5 %)", "exact p (14)", "Stephens p (13)", "uncorrected Q(√n D)"},
+               rows);
 
   // Null simulation: p-values of uniform samples against the U(0,1) CDF.
   const int reps = quick ? 600 : 4000;
@@ -339,10 +378,12 @@ void ks_validation(mlc::Report& report, mlc::Rng& rng, bool quick) {
       report.metric(k + ".exact_pvalue_uniformity_p", pe.p_value);
       exact_cell = num(pe.p_value, 3);
     }
-    null_rows.push_back({std::to_string(n), num(rate), num((rate - 0.05) / se, 3), num(rate_raw), num(pp.p_value, 3),
-                         exact_cell});
-    fmt::print("  KS null, n = {}: rejection rate {:.4f} (uncorrected {:.4f}), KS p of p-values {:.3g} (exact: {})\n",
-               n, rate, rate_raw, pp.p_value, exact_cell);
+    null_rows.push_back({std::to_string(n), num(rate), num((rate - 0.05) / se, 3), num(rate_raw),
+                         num(pp.p_value, 3), exact_cell});
+    fmt::print(
+        "  KS null, n = {}: rejection rate {:.4f} (uncorrected {:.4f}), KS p of p-values {:.3g} "
+        "(exact: {})\n",
+        n, rate, rate_raw, pp.p_value, exact_cell);
   }
   // Where is Stephens' formula off? max |p_(13) - p_(14)| over a grid of D, n = 10.
   double worst = 0.0, worst_p = 0.0;
@@ -356,12 +397,14 @@ void ks_validation(mlc::Report& report, mlc::Rng& rng, bool quick) {
   report.metric("ks.stephens.n10.max_abs_error", worst);
   report.metric("ks.stephens.n10.max_error_at_p", worst_p);
   report.metric("ks.null.se", se);
-  report.table({"n", "rejection rate (13)", "z vs 0.05", "rate, uncorrected Q(√n D)", "KS p of the p-values (13)",
-                "KS p of the exact p-values (14)"},
+  report.table({"n", "rejection rate (13)", "z vs 0.05", "rate, uncorrected Q(√n D)",
+                "KS p of the p-values (13)", "KS p of the exact p-values (14)"},
                null_rows);
   report.text(fmt::format(
-      "Stephens' formula is tuned for the upper tail, where tests are decided: over D in [0.06, 0.9] at "
-      "n = 10 its largest error against the exact p-value (14) is {}, at an exact p-value of {}. Its "
+      "Stephens' formula is tuned for the upper tail, where tests are decided: over D in [0.06, "
+      "0.9] at "
+      "n = 10 its largest error against the exact p-value (14) is {}, at an exact p-value of {}. "
+      "Its "
       "p-values are therefore not exactly uniform in the bulk, which a KS test of {} p-values can "
       "detect; the exact p-values carry no such error.",
       num(worst, 3), num(worst_p, 3), reps));
@@ -398,22 +441,28 @@ void lilliefors(mlc::Report& report, mlc::Rng& rng, bool quick) {
   report.metric("lilliefors.rejection_rate_calibrated", rate_cal);
   report.metric("lilliefors.critical_sqrt_n", c95 * std::sqrt(static_cast<double>(n)));
   report.metric("lilliefors.se", se);
-  fmt::print("  KS with fitted N(x̄, s²), n = {}: rejection rate {:.4f} (nominal 0.05); calibrated {:.4f}\n", n,
-             rate_naive, rate_cal);
+  fmt::print(
+      "  KS with fitted N(x̄, s²), n = {}: rejection rate {:.4f} (nominal 0.05); calibrated "
+      "{:.4f}\n",
+      n, rate_naive, rate_cal);
   report.failure_mode(
       {.name = "KS p-values are wrong when the parameters are estimated from the same sample",
-       .trigger = fmt::format("{} normal samples of n = {} (true null) tested against N(x̄, s²) fitted to "
-                              "each sample, with the Kolmogorov p-value (13).",
-                              reps, n),
-       .symptom = fmt::format("rejection rate at α = 0.05 is {} instead of 0.05 (MC SE {}): the test is "
-                              "far too conservative and loses power.",
-                              num(rate_naive), num(se, 2)),
-       .why = "The fitted CDF is pulled towards the empirical one, so D_n is stochastically smaller than "
+       .trigger =
+           fmt::format("{} normal samples of n = {} (true null) tested against N(x̄, s²) fitted to "
+                       "each sample, with the Kolmogorov p-value (13).",
+                       reps, n),
+       .symptom =
+           fmt::format("rejection rate at α = 0.05 is {} instead of 0.05 (MC SE {}): the test is "
+                       "far too conservative and loses power.",
+                       num(rate_naive), num(se, 2)),
+       .why = "The fitted CDF is pulled towards the empirical one, so D_n is stochastically "
+              "smaller than "
               "under a fixed F; (11)-(13) assume F was fixed before seeing the data.",
-       .mitigation = fmt::format("Simulate the null law of D with fitted parameters (Lilliefors): the simulated "
-                                 "95 % point is {}/√n (Lilliefors' table: 0.886/√n), and the calibrated "
-                                 "test rejects {} of fresh null samples.",
-                                 num(c95 * std::sqrt(static_cast<double>(n))), num(rate_cal))});
+       .mitigation = fmt::format(
+           "Simulate the null law of D with fitted parameters (Lilliefors): the simulated "
+           "95 % point is {}/√n (Lilliefors' table: 0.886/√n), and the calibrated "
+           "test rejects {} of fresh null samples.",
+           num(c95 * std::sqrt(static_cast<double>(n))), num(rate_cal))});
 }
 
 // ------------------------------------------------------------------------ 4. LLN, CLT
@@ -425,7 +474,7 @@ void clt(mlc::Report& report, mlc::Rng& rng, bool quick) {
   const auto phi = [&](double z) { return bm::cdf(std_normal, z); };
   // Berry-Esseen: sup|F_n - Φ| <= C ρ / (σ³ √n), C = 0.4748 (Shevtsova 2011).
   constexpr double c_be = 0.4748;
-  const double rho_exp = 12.0 / std::numbers::e - 2.0;  // E|X-1|³ for Exp(1), σ = 1
+  const double rho_exp = 12.0 / std::numbers::e - 2.0;               // E|X-1|³ for Exp(1), σ = 1
   const double rho_unif = (1.0 / 32.0) / std::pow(1.0 / 12.0, 1.5);  // ρ/σ³ for U(0,1)
 
   VectorXd ns(max_pow + 1), d_exp(max_pow + 1), d_exact(max_pow + 1), d_unif(max_pow + 1),
@@ -452,7 +501,7 @@ void clt(mlc::Report& report, mlc::Rng& rng, bool quick) {
         se += ps::exponential_quantile(rng.uniform(), 1.0);
         su += rng.uniform();
       }
-      ze(r) = (se - n) / sn;                              // standardized mean, Exp(1)
+      ze(r) = (se - n) / sn;                                  // standardized mean, Exp(1)
       zu(r) = (su - 0.5 * n) / (sn * std::sqrt(1.0 / 12.0));  // standardized mean, U(0,1)
     }
     ns(k) = n;
@@ -483,8 +532,10 @@ void clt(mlc::Report& report, mlc::Rng& rng, bool quick) {
   report.metric("clt.exponential.slope_simulated", slope_sim);
   report.metric("clt.mc_floor", floor_line(0));
   report.metric("clt.berry_esseen.exponential_constant", c_be * rho_exp);
-  fmt::print("  CLT: KS distance of standardized Exp means ~ n^{:.3f} (exact, Gamma), n^{:.3f} (simulated)\n",
-             slope_exact, slope_sim);
+  fmt::print(
+      "  CLT: KS distance of standardized Exp means ~ n^{:.3f} (exact, Gamma), n^{:.3f} "
+      "(simulated)\n",
+      slope_exact, slope_sim);
 
   report.text(fmt::format(
       "For each n, {} standardized means √n(x̄ - μ)/σ were drawn and their KS distance D to "
@@ -498,8 +549,11 @@ void clt(mlc::Report& report, mlc::Rng& rng, bool quick) {
       reps, num(slope_exact, 3), num(c_be * rho_exp, 3), num(floor_line(0), 3), num(slope_sim, 3)));
   std::vector<std::vector<std::string>> rows;
   for (int k = 0; k <= max_pow; ++k)
-    rows.push_back({num(ns(k)), num(d_exp(k), 3), num(d_exact(k), 3), num(be_exp(k), 3), num(d_unif(k), 3)});
-  report.table({"n", "D, Exp means (sim.)", "D, Exp means (exact)", "Berry-Esseen bound", "D, U means (sim.)"}, rows);
+    rows.push_back(
+        {num(ns(k)), num(d_exp(k), 3), num(d_exact(k), 3), num(be_exp(k), 3), num(d_unif(k), 3)});
+  report.table({"n", "D, Exp means (sim.)", "D, Exp means (exact)", "Berry-Esseen bound",
+                "D, U means (sim.)"},
+               rows);
 
   mlc::Figure f("CLT: KS distance of standardized means to N(0,1)");
   f.xlabel("n (sample size of each mean)").ylabel("sup |F_n - Φ|").logx().logy();
@@ -510,10 +564,11 @@ void clt(mlc::Report& report, mlc::Rng& rng, bool quick) {
   f.line(ns, be_unif, "Berry-Esseen bound, U", {.dash = true});
   f.line(ns, floor_line, "MC floor 0.87/√R", {.color = 8, .dash = true});
   f.legend("bottom left");
-  report.figure(f, "clt_ks_distance",
-                "KS distance to N(0,1) vs n on log-log axes: the exponential (skewed) converges at "
-                "the Berry-Esseen rate n^-1/2, the uniform (symmetric) faster; the simulation bottoms "
-                "out at its Monte-Carlo floor.");
+  report.figure(
+      f, "clt_ks_distance",
+      "KS distance to N(0,1) vs n on log-log axes: the exponential (skewed) converges at "
+      "the Berry-Esseen rate n^-1/2, the uniform (symmetric) faster; the simulation bottoms "
+      "out at its Monte-Carlo floor.");
 
   mlc::Figure h("Standardized means of n Exp(1) draws");
   h.xlabel("√n (x̄ - 1)").ylabel("density").xrange(-4.0, 5.0);
@@ -522,22 +577,28 @@ void clt(mlc::Report& report, mlc::Rng& rng, bool quick) {
     h.line(hx, hy, fmt::format("n = {}", hist_n[i]), {.color = static_cast<int>(i), .width = 1.2});
   }
   const VectorXd zz = grid(-4.0, 5.0, 361);
-  h.line(zz, apply(zz, [&](double z) { return bm::pdf(std_normal, z); }), "N(0,1) pdf", {.color = 7, .width = 2.0, .dash = true});
-  report.figure(h, "clt_histograms",
-                "Histograms of standardized means for n = 1, 5, 30 approach the N(0,1) density; the "
-                "skew of the exponential fades as 1/√n.");
+  h.line(zz, apply(zz, [&](double z) { return bm::pdf(std_normal, z); }), "N(0,1) pdf",
+         {.color = 7, .width = 2.0, .dash = true});
+  report.figure(
+      h, "clt_histograms",
+      "Histograms of standardized means for n = 1, 5, 30 approach the N(0,1) density; the "
+      "skew of the exponential fades as 1/√n.");
   for (std::size_t i = 0; i < hist_n.size(); ++i)
-    report.metric(fmt::format("clt.hist.n{}.ks_distance", hist_n[i]), ps::ks_statistic(hist_z[i], phi));
+    report.metric(fmt::format("clt.hist.n{}.ks_distance", hist_n[i]),
+                  ps::ks_statistic(hist_z[i], phi));
 }
 
 // ---------------------------------------------- 5. failure: the CLT for Cauchy samples
 void cauchy_failure(mlc::Report& report, mlc::Rng& rng, bool quick) {
   const Eigen::Index n_run = quick ? 20000 : 200000;
-  const VectorXd xe = ps::inverse_cdf_sample([](double u) { return ps::exponential_quantile(u, 1.0); }, rng, n_run);
-  const VectorXd xc = ps::inverse_cdf_sample([](double u) { return ps::cauchy_quantile(u, 0.0, 1.0); }, rng, n_run);
+  const VectorXd xe =
+      ps::inverse_cdf_sample([](double u) { return ps::exponential_quantile(u, 1.0); }, rng, n_run);
+  const VectorXd xc =
+      ps::inverse_cdf_sample([](double u) { return ps::cauchy_quantile(u, 0.0, 1.0); }, rng, n_run);
   const VectorXd me = ps::running_mean(xe), mc = ps::running_mean(xc);
   const auto idx = log_indices(n_run, 60);
-  VectorXd k(static_cast<Eigen::Index>(idx.size())), ye(k.size()), yc(k.size()), up(k.size()), lo(k.size());
+  VectorXd k(static_cast<Eigen::Index>(idx.size())), ye(k.size()), yc(k.size()), up(k.size()),
+      lo(k.size());
   for (std::size_t i = 0; i < idx.size(); ++i) {
     const auto j = static_cast<Eigen::Index>(i);
     k(j) = static_cast<double>(idx[i]);
@@ -573,15 +634,18 @@ void cauchy_failure(mlc::Report& report, mlc::Rng& rng, bool quick) {
 
   // Spread of the sample mean vs n, over many repetitions.
   const int reps = quick ? 300 : 1000;
-  const std::vector<int> sizes = quick ? std::vector<int>{1, 10, 100, 1000} : std::vector<int>{1, 10, 100, 1000, 10000};
-  VectorXd nsz(static_cast<Eigen::Index>(sizes.size())), iqr_c(nsz.size()), iqr_n(nsz.size()), iqr_med(nsz.size());
+  const std::vector<int> sizes =
+      quick ? std::vector<int>{1, 10, 100, 1000} : std::vector<int>{1, 10, 100, 1000, 10000};
+  VectorXd nsz(static_cast<Eigen::Index>(sizes.size())), iqr_c(nsz.size()), iqr_n(nsz.size()),
+      iqr_med(nsz.size());
   VectorXd means_at_100;
   std::vector<std::vector<std::string>> rows;
   for (std::size_t s = 0; s < sizes.size(); ++s) {
     const int n = sizes[s];
     VectorXd mean_c(reps), mean_n(reps), med_c(reps);
     for (int r = 0; r < reps; ++r) {
-      const VectorXd c = ps::inverse_cdf_sample([](double u) { return ps::cauchy_quantile(u, 0.0, 1.0); }, rng, n);
+      const VectorXd c =
+          ps::inverse_cdf_sample([](double u) { return ps::cauchy_quantile(u, 0.0, 1.0); }, rng, n);
       const VectorXd z = ps::sample_normal_box_muller(rng, n);
       mean_c(r) = c.mean();
       mean_n(r) = z.mean();
@@ -593,8 +657,8 @@ void cauchy_failure(mlc::Report& report, mlc::Rng& rng, bool quick) {
     iqr_c(j) = ps::interquartile_range(mean_c);
     iqr_n(j) = ps::interquartile_range(mean_n);
     iqr_med(j) = ps::interquartile_range(med_c);
-    rows.push_back({std::to_string(n), num(iqr_c(j), 3), num(iqr_n(j), 3), num(1.349 / std::sqrt(static_cast<double>(n)), 3),
-                    num(iqr_med(j), 3)});
+    rows.push_back({std::to_string(n), num(iqr_c(j), 3), num(iqr_n(j), 3),
+                    num(1.349 / std::sqrt(static_cast<double>(n)), 3), num(iqr_med(j), 3)});
   }
   const double slope_c = ps::loglog_slope(nsz, iqr_c), slope_n = ps::loglog_slope(nsz, iqr_n);
   // The median's slope from n = 10 on (at n = 1 median and mean coincide).
@@ -610,40 +674,50 @@ void cauchy_failure(mlc::Report& report, mlc::Rng& rng, bool quick) {
   report.metric("cauchy.slope_median", slope_med);
   report.metric("cauchy.mean100_vs_cauchy_ks_p", ks100.p_value);
   report.text(fmt::format(
-      "The spread of the sample mean over {} repetitions, measured by its interquartile range (IQR; "
+      "The spread of the sample mean over {} repetitions, measured by its interquartile range "
+      "(IQR; "
       "the variance of Cauchy means does not exist). For N(0,1) data the IQR of the mean is "
       "1.349/√n; for Cauchy data it stays at the IQR of one Cauchy(0,1) draw, 2.",
       reps));
-  report.table({"n", "IQR of Cauchy means", "IQR of N(0,1) means", "1.349/√n", "IQR of Cauchy medians"}, rows);
-  fmt::print("  Cauchy: IQR of sample means ~ n^{:.3f} (normal n^{:.3f}, Cauchy medians n^{:.3f})\n", slope_c,
-             slope_n, slope_med);
+  report.table(
+      {"n", "IQR of Cauchy means", "IQR of N(0,1) means", "1.349/√n", "IQR of Cauchy medians"},
+      rows);
+  fmt::print(
+      "  Cauchy: IQR of sample means ~ n^{:.3f} (normal n^{:.3f}, Cauchy medians n^{:.3f})\n",
+      slope_c, slope_n, slope_med);
   report.failure_mode(
       {.name = "The CLT fails for Cauchy samples",
-       .trigger = fmt::format("Means of n Cauchy(0,1) draws, n = 1 ... {}, {} repetitions each.", sizes.back(), reps),
-       .symptom = fmt::format("the IQR of the sample mean stays at {} (n = 1) ... {} (n = {}), log-log slope {} "
-                              "(normal data: slope {}); the means of n = 100 draws pass a KS test against "
-                              "Cauchy(0,1) itself (p = {}). The running mean moved over a range of {} in "
-                              "the last decade of {} draws.",
-                              num(iqr_c(0), 3), num(iqr_c(iqr_c.size() - 1), 3), sizes.back(), num(slope_c, 3),
-                              num(slope_n, 3), num(ks100.p_value, 3), num(range_c, 3), n_run),
-       .why = "The Cauchy law has no mean and infinite variance, so neither the LLN nor the CLT applies. "
-              "Its characteristic function exp(-|t|) gives (exp(-|t|/n))^n = exp(-|t|): the mean of n "
-              "Cauchy draws is again Cauchy(0,1), no narrower than one draw.",
-       .mitigation = fmt::format("estimate the location with the sample median, whose SE is π/(2√n): the "
-                                 "IQR of the medians falls with slope {} (n = 10 ... {}), from {} to {}.",
-                                 num(slope_med, 3), sizes.back(), num(iqr_med(1), 3),
-                                 num(iqr_med(iqr_med.size() - 1), 3))});
+       .trigger = fmt::format("Means of n Cauchy(0,1) draws, n = 1 ... {}, {} repetitions each.",
+                              sizes.back(), reps),
+       .symptom = fmt::format(
+           "the IQR of the sample mean stays at {} (n = 1) ... {} (n = {}), log-log slope {} "
+           "(normal data: slope {}); the means of n = 100 draws pass a KS test against "
+           "Cauchy(0,1) itself (p = {}). The running mean moved over a range of {} in "
+           "the last decade of {} draws.",
+           num(iqr_c(0), 3), num(iqr_c(iqr_c.size() - 1), 3), sizes.back(), num(slope_c, 3),
+           num(slope_n, 3), num(ks100.p_value, 3), num(range_c, 3), n_run),
+       .why =
+           "The Cauchy law has no mean and infinite variance, so neither the LLN nor the CLT "
+           "applies. "
+           "Its characteristic function exp(-|t|) gives (exp(-|t|/n))^n = exp(-|t|): the mean of n "
+           "Cauchy draws is again Cauchy(0,1), no narrower than one draw.",
+       .mitigation =
+           fmt::format("estimate the location with the sample median, whose SE is π/(2√n): the "
+                       "IQR of the medians falls with slope {} (n = 10 ... {}), from {} to {}.",
+                       num(slope_med, 3), sizes.back(), num(iqr_med(1), 3),
+                       num(iqr_med(iqr_med.size() - 1), 3))});
 }
 
 // ------------------------------------- 6. failure: importance sampling, light proposal
 void importance(mlc::Report& report, mlc::Rng& rng, bool quick) {
   // Target p = N(0, 2²); f(x) = x², E_p[f] = 4.
-    const double t_scale = 2.0;
+  const double t_scale = 2.0;
   // Log densities in closed form (log(pdf) would be log 0 = -inf in the far tails):
   // N(0, s²): -x²/(2s²) - log(s √(2π));  s·t_ν: log Γ((ν+1)/2) - log Γ(ν/2) - ½ log(νπ)
   // - log s - (ν+1)/2 log(1 + (x/s)²/ν), with ν = 3.
   const double log_sqrt_2pi = 0.5 * std::log(2.0 * std::numbers::pi);
-  const double log_t3_norm = std::lgamma(2.0) - std::lgamma(1.5) - 0.5 * std::log(3.0 * std::numbers::pi);
+  const double log_t3_norm =
+      std::lgamma(2.0) - std::lgamma(1.5) - 0.5 * std::log(3.0 * std::numbers::pi);
   auto log_p = [=](double x) { return -x * x / 8.0 - std::log(2.0) - log_sqrt_2pi; };
   auto log_q_light = [=](double x) { return -x * x / 2.0 - log_sqrt_2pi; };
   auto log_q_heavy = [=](double x) {
@@ -659,11 +733,11 @@ void importance(mlc::Report& report, mlc::Rng& rng, bool quick) {
   const double ess_theory = 1.0 / int_p2q;
 
   const int reps = quick ? 10 : 20;
-  const std::vector<int> sizes =
-      quick ? std::vector<int>{100, 1000, 10000} : std::vector<int>{100, 1000, 10000, 100000, 1000000};
+  const std::vector<int> sizes = quick ? std::vector<int>{100, 1000, 10000}
+                                       : std::vector<int>{100, 1000, 10000, 100000, 1000000};
   const auto ns = static_cast<Eigen::Index>(sizes.size());
-  VectorXd nsz(ns), ess_l(ns), ess_h(ns), sd_l(ns), sd_h(ns), err_l(ns), err_h(ns), share_l(ns), share_h(ns),
-      theory(ns);
+  VectorXd nsz(ns), ess_l(ns), ess_h(ns), sd_l(ns), sd_h(ns), err_l(ns), err_h(ns), share_l(ns),
+      share_h(ns), theory(ns);
   std::vector<std::vector<std::string>> rows;
   for (Eigen::Index s = 0; s < ns; ++s) {
     const int n = sizes[static_cast<std::size_t>(s)];
@@ -691,8 +765,9 @@ void importance(mlc::Report& report, mlc::Rng& rng, bool quick) {
     share_l(s) = sl.mean();
     share_h(s) = sh.mean();
     theory(s) = ess_theory;
-    rows.push_back({std::to_string(n), num(ess_l(s), 3), num(share_l(s), 3), num(err_l(s), 3), num(sd_l(s), 3),
-                    num(ess_h(s), 3), num(share_h(s), 3), num(err_h(s), 3), num(sd_h(s), 3)});
+    rows.push_back({std::to_string(n), num(ess_l(s), 3), num(share_l(s), 3), num(err_l(s), 3),
+                    num(sd_l(s), 3), num(ess_h(s), 3), num(share_h(s), 3), num(err_h(s), 3),
+                    num(sd_h(s), 3)});
   }
   const double slope_l = ps::loglog_slope(nsz, ess_l);
   const double slope_err_h = ps::loglog_slope(nsz, sd_h);
@@ -708,21 +783,24 @@ void importance(mlc::Report& report, mlc::Rng& rng, bool quick) {
   report.metric("importance.heavy.ess_fraction_theory", ess_theory);
   report.metric("importance.light.ess_slope", slope_l);
   report.metric("importance.heavy.sd_slope", slope_err_h);
-  fmt::print("  importance: ESS/n light {:.4f} -> {:.4f} (slope {:.3f}), heavy {:.4f} -> {:.4f} (theory {:.4f})\n",
-             ess_l(0), ess_l(ns - 1), slope_l, ess_h(0), ess_h(ns - 1), ess_theory);
+  fmt::print(
+      "  importance: ESS/n light {:.4f} -> {:.4f} (slope {:.3f}), heavy {:.4f} -> {:.4f} (theory "
+      "{:.4f})\n",
+      ess_l(0), ess_l(ns - 1), slope_l, ess_h(0), ess_h(ns - 1), ess_theory);
 
   report.section("Importance sampling and the effective sample size");
   report.text(fmt::format(
       "Target p = N(0, 2²), estimating E_p[x²] = 4 with the self-normalised estimator (8) from "
-      "two proposals: q = N(0,1) (lighter tails than p) and q = 2·t₃ (heavier tails, drawn as Z/√(χ²₃/3) "
+      "two proposals: q = N(0,1) (lighter tails than p) and q = 2·t₃ (heavier tails, drawn as "
+      "Z/√(χ²₃/3) "
       "by (15)). {} repetitions per n; ESS (9) as a "
       "fraction of n, mean over repetitions; 'max share' is the largest single weight's share of "
       "Σw; |err| the mean absolute error; sd the standard deviation of the estimate across "
       "repetitions. For the heavy proposal ESS/n tends to 1/∫p²/q = {} (Boost exp-sinh "
       "quadrature).",
       reps, num(ess_theory, 4)));
-  report.table({"n", "ESS/n, N(0,1)", "max share, N(0,1)", "|err|, N(0,1)", "sd, N(0,1)", "ESS/n, 2·t₃",
-                "max share, 2·t₃", "|err|, 2·t₃", "sd, 2·t₃"},
+  report.table({"n", "ESS/n, N(0,1)", "max share, N(0,1)", "|err|, N(0,1)", "sd, N(0,1)",
+                "ESS/n, 2·t₃", "max share, 2·t₃", "|err|, 2·t₃", "sd, 2·t₃"},
                rows);
   mlc::Figure fig("Importance sampling: ESS/n vs n");
   fig.xlabel("n (draws)").ylabel("ESS / n").logx().logy();
@@ -732,33 +810,38 @@ void importance(mlc::Report& report, mlc::Rng& rng, bool quick) {
   VectorXd ref = (nsz.array() / nsz(0)).pow(-0.5) * ess_l(0);
   fig.line(nsz, ref, "∝ n^-1/2", {.color = 0, .dash = true});
   fig.legend("bottom left");
-  report.figure(fig, "importance_ess",
-                "ESS/n for target N(0, 2²): with the light-tailed N(0,1) proposal it keeps collapsing "
-                "(the weights have infinite variance; dashed: the asymptotic rate n^-1/2); with the "
-                "heavy-tailed proposal it is stable at its theoretical value 1/∫p²/q.");
+  report.figure(
+      fig, "importance_ess",
+      "ESS/n for target N(0, 2²): with the light-tailed N(0,1) proposal it keeps collapsing "
+      "(the weights have infinite variance; dashed: the asymptotic rate n^-1/2); with the "
+      "heavy-tailed proposal it is stable at its theoretical value 1/∫p²/q.");
   std::string sd_path;
   for (Eigen::Index s = 0; s < ns; ++s) sd_path += (s ? " → " : "") + num(sd_l(s), 3);
   report.failure_mode(
       {.name = "Importance sampling with a light-tailed proposal has infinite variance",
-       .trigger = "target N(0, 2²), proposal N(0, 1): the weights w = p/q = ½ exp(3x²/8) are unbounded and "
+       .trigger = "target N(0, 2²), proposal N(0, 1): the weights w = p/q = ½ exp(3x²/8) are "
+                  "unbounded and "
                   "E_q[w²] = ∫p²/q diverges.",
-       .symptom = fmt::format("ESS/n falls from {} (n = {}) to {} (n = {}), log-log slope {} (theory: -1/2 up "
-                              "to a logarithmic factor); the heaviest single draw carries on average {} of the "
-                              "total weight at n = {} (heavy proposal: {}); the sd of the estimate across "
-                              "repetitions goes {} instead of shrinking like 1/√n, and the mean absolute "
-                              "error of E[x²] = 4 is still {} at n = {}.",
-                              num(ess_l(0), 3), sizes.front(), num(ess_l(ns - 1), 3), sizes.back(),
-                              num(slope_l, 3), num(share_l(ns - 1), 3), sizes.back(), num(share_h(ns - 1), 3),
-                              sd_path, num(err_l(ns - 1), 3),
-                              sizes.back()),
-       .why = "P(w > t) ~ t^(-4/3): the weights have a finite mean but infinite variance, so Σw² is ruled by "
-              "the largest weight (~ n^(3/2)) and ESS = (Σw)²/Σw² ~ n^(1/2); the estimate is driven by rare "
+       .symptom = fmt::format(
+           "ESS/n falls from {} (n = {}) to {} (n = {}), log-log slope {} (theory: -1/2 up "
+           "to a logarithmic factor); the heaviest single draw carries on average {} of the "
+           "total weight at n = {} (heavy proposal: {}); the sd of the estimate across "
+           "repetitions goes {} instead of shrinking like 1/√n, and the mean absolute "
+           "error of E[x²] = 4 is still {} at n = {}.",
+           num(ess_l(0), 3), sizes.front(), num(ess_l(ns - 1), 3), sizes.back(), num(slope_l, 3),
+           num(share_l(ns - 1), 3), sizes.back(), num(share_h(ns - 1), 3), sd_path,
+           num(err_l(ns - 1), 3), sizes.back()),
+       .why = "P(w > t) ~ t^(-4/3): the weights have a finite mean but infinite variance, so Σw² "
+              "is ruled by "
+              "the largest weight (~ n^(3/2)) and ESS = (Σw)²/Σw² ~ n^(1/2); the estimate is "
+              "driven by rare "
               "draws in the tails of q, where p has most of the mass of x².",
-       .mitigation = fmt::format("a proposal with heavier tails than the target (2·t₃): ESS/n = {} at n = {} "
-                                 "and {} at n = {} (theory {}), error {} at n = {}, its sd shrinking as "
-                                 "n^{} (CLT rate -1/2).",
-                                 num(ess_h(0), 3), sizes.front(), num(ess_h(ns - 1), 3), sizes.back(),
-                                 num(ess_theory, 3), num(err_h(ns - 1), 3), sizes.back(), num(slope_err_h, 3))});
+       .mitigation = fmt::format(
+           "a proposal with heavier tails than the target (2·t₃): ESS/n = {} at n = {} "
+           "and {} at n = {} (theory {}), error {} at n = {}, its sd shrinking as "
+           "n^{} (CLT rate -1/2).",
+           num(ess_h(0), 3), sizes.front(), num(ess_h(ns - 1), 3), sizes.back(), num(ess_theory, 3),
+           num(err_h(ns - 1), 3), sizes.back(), num(slope_err_h, 3))});
 }
 
 void run(const mlc::Options& opt) {
@@ -798,4 +881,6 @@ void run(const mlc::Options& opt) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return mlc::lesson_main(argc, argv, kLesson, run); }
+int main(int argc, char** argv) {
+  return mlc::lesson_main(argc, argv, kLesson, run);
+}

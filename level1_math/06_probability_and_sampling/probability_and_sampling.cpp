@@ -29,7 +29,8 @@ double cauchy_quantile(double u, double location, double scale) {
   // (3) x0 + γ tan(π (u - 1/2)) = x0 - γ / tan(π u): written with the cotangent so that the
   // far tails (u -> 0 or 1) do not lose digits to the rounding of π (u - 1/2) near ±π/2.
   constexpr double pi = std::numbers::pi;
-  return u < 0.5 ? location - scale / std::tan(pi * u) : location + scale / std::tan(pi * (1.0 - u));
+  return u < 0.5 ? location - scale / std::tan(pi * u)
+                 : location + scale / std::tan(pi * (1.0 - u));
 }
 
 Eigen::VectorXd inverse_cdf_sample(const Quantile& quantile, mlc::Rng& rng, Eigen::Index n) {
@@ -79,7 +80,7 @@ Eigen::VectorXd sample_student_t(mlc::Rng& rng, Eigen::Index n, int nu) {
   for (Eigen::Index i = 0; i < n; ++i) {
     const auto zi = z.segment(i * (nu + 1), nu + 1);
     const double v = zi.tail(nu).squaredNorm();  // χ²_ν
-    t(i) = zi(0) / std::sqrt(v / nu);           // (15)
+    t(i) = zi(0) / std::sqrt(v / nu);            // (15)
   }
   return t;
 }
@@ -301,7 +302,9 @@ double sample_variance(const Eigen::VectorXd& x) {
   return (x.array() - m).square().sum() / static_cast<double>(x.size() - 1);
 }
 
-double sample_median(const Eigen::VectorXd& x) { return sample_quantile(x, 0.5); }
+double sample_median(const Eigen::VectorXd& x) {
+  return sample_quantile(x, 0.5);
+}
 
 double loglog_slope(const Eigen::VectorXd& x, const Eigen::VectorXd& y) {
   mlc::require(x.size() == y.size() && x.size() >= 2, "loglog_slope",

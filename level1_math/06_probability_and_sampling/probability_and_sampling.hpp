@@ -62,11 +62,12 @@ Eigen::VectorXd sample_student_t(mlc::Rng& rng, Eigen::Index n, int nu);
 // ------------------------------------------------------------------ rejection sampling (5)
 
 struct RejectionResult {
-  Eigen::VectorXd samples;        // n accepted draws
-  long proposals = 0;             // proposals drawn to get them
-  long envelope_violations = 0;   // proposals where p(x) > M q(x): M is not an envelope
+  Eigen::VectorXd samples;       // n accepted draws
+  long proposals = 0;            // proposals drawn to get them
+  long envelope_violations = 0;  // proposals where p(x) > M q(x): M is not an envelope
   double acceptance_rate() const {
-    return proposals > 0 ? static_cast<double>(samples.size()) / static_cast<double>(proposals) : 0.0;
+    return proposals > 0 ? static_cast<double>(samples.size()) / static_cast<double>(proposals)
+                         : 0.0;
   }
 };
 

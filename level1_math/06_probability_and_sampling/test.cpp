@@ -11,13 +11,13 @@
 #include <cmath>
 #include <numbers>
 
+#include <gtest/gtest.h>
 #include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/cauchy.hpp>
 #include <boost/math/distributions/exponential.hpp>
 #include <boost/math/distributions/gamma.hpp>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
-#include <gtest/gtest.h>
 
 #include "mlc/rng.hpp"
 #include "mlc/testing.hpp"
@@ -39,7 +39,8 @@ double mean_z(const VectorXd& x, double mu, double var) {
 }
 // z of the unbiased sample variance: SE(s²) = σ² √((κ - 1)/n) to first order, κ = μ4/σ⁴.
 double var_z(const VectorXd& x, double var, double kurtosis) {
-  return (ps::sample_variance(x) - var) / (var * std::sqrt((kurtosis - 1.0) / static_cast<double>(x.size())));
+  return (ps::sample_variance(x) - var) /
+         (var * std::sqrt((kurtosis - 1.0) / static_cast<double>(x.size())));
 }
 
 template <class Dist>
@@ -53,7 +54,8 @@ TEST(InverseCdf, ClosedFormQuantilesMatchBoost) {
   const bm::exponential_distribution<> expo(2.0);
   const bm::cauchy_distribution<> cauchy(1.0, 3.0);
   for (double u : {1e-12, 0.01, 0.3, 0.5, 0.77, 0.999}) {
-    EXPECT_NEAR(ps::exponential_quantile(u, 2.0), bm::quantile(expo, u), 1e-12 * (1 + bm::quantile(expo, u)));
+    EXPECT_NEAR(ps::exponential_quantile(u, 2.0), bm::quantile(expo, u),
+                1e-12 * (1 + bm::quantile(expo, u)));
     EXPECT_NEAR(ps::cauchy_quantile(u, 1.0, 3.0), bm::quantile(cauchy, u),
                 1e-9 * (1 + std::abs(bm::quantile(cauchy, u))));
   }
@@ -63,19 +65,22 @@ TEST(InverseCdf, ExponentialCauchyAndBoostGammaSamplesPassKsAndMoments) {
   mlc::Rng rng(11);
   const Eigen::Index n = 20000;
   const bm::exponential_distribution<> expo(2.0);
-  const VectorXd xe = ps::inverse_cdf_sample([](double u) { return ps::exponential_quantile(u, 2.0); }, rng, n);
+  const VectorXd xe =
+      ps::inverse_cdf_sample([](double u) { return ps::exponential_quantile(u, 2.0); }, rng, n);
   EXPECT_GT(ps::ks_test(xe, cdf_of(expo)).p_value, kPass);
   EXPECT_LT(std::abs(mean_z(xe, bm::mean(expo), bm::variance(expo))), kZ);
   EXPECT_LT(std::abs(var_z(xe, bm::variance(expo), bm::kurtosis(expo))), kZ);
 
   const bm::cauchy_distribution<> cauchy(0.0, 1.0);
-  const VectorXd xc = ps::inverse_cdf_sample([](double u) { return ps::cauchy_quantile(u, 0.0, 1.0); }, rng, n);
+  const VectorXd xc =
+      ps::inverse_cdf_sample([](double u) { return ps::cauchy_quantile(u, 0.0, 1.0); }, rng, n);
   EXPECT_GT(ps::ks_test(xc, cdf_of(cauchy)).p_value, kPass);
   // No moments: the sample median has SE π γ/(2√n) (1/(2 f(0) √n), f(0) = 1/(πγ)).
   EXPECT_LT(std::abs(ps::sample_median(xc)) / (std::numbers::pi / (2 * std::sqrt(double(n)))), kZ);
 
   const bm::gamma_distribution<> gam(2.5, 1.0);
-  const VectorXd xg = ps::inverse_cdf_sample([&](double u) { return bm::quantile(gam, u); }, rng, n);
+  const VectorXd xg =
+      ps::inverse_cdf_sample([&](double u) { return bm::quantile(gam, u); }, rng, n);
   EXPECT_GT(ps::ks_test(xg, cdf_of(gam)).p_value, kPass);
   EXPECT_LT(std::abs(mean_z(xg, bm::mean(gam), bm::variance(gam))), kZ);
   EXPECT_LT(std::abs(var_z(xg, bm::variance(gam), bm::kurtosis(gam))), kZ);
@@ -118,7 +123,8 @@ TEST(Transformation, StudentTFromNormalsMatchesBoost) {
   const Eigen::Index n = 20000;
   for (int nu : {1, 3, 10}) {
     const VectorXd t = ps::sample_student_t(rng, n, nu);
-    EXPECT_GT(ps::ks_test(t, cdf_of(bm::students_t_distribution<>(nu))).p_value, kPass) << "nu = " << nu;
+    EXPECT_GT(ps::ks_test(t, cdf_of(bm::students_t_distribution<>(nu))).p_value, kPass)
+        << "nu = " << nu;
   }
   // ν = 10: variance ν/(ν-2) = 1.25, kurtosis 3 + 6/(ν-4) = 4 (Boost's moments).
   const bm::students_t_distribution<> t10(10);
@@ -133,13 +139,16 @@ TEST(KsTest, DeliberatelyWrongSamplersAreRejected) {
   // Box–Muller without the factor 2: N(0, 1/2) instead of N(0, 1).
   VectorXd wrong(n);
   for (Eigen::Index i = 0; i < n; ++i)
-    wrong(i) = std::sqrt(-std::log(1.0 - rng.uniform())) * std::cos(2 * std::numbers::pi * rng.uniform());
+    wrong(i) =
+        std::sqrt(-std::log(1.0 - rng.uniform())) * std::cos(2 * std::numbers::pi * rng.uniform());
   EXPECT_LT(ps::ks_test(wrong, cdf_of(bm::normal_distribution<>())).p_value, kReject);
   // Exponential with the rate multiplied instead of divided: Exp(1/2) instead of Exp(2).
-  const VectorXd xe = ps::inverse_cdf_sample([](double u) { return -std::log1p(-u) * 2.0; }, rng, n);
+  const VectorXd xe =
+      ps::inverse_cdf_sample([](double u) { return -std::log1p(-u) * 2.0; }, rng, n);
   EXPECT_LT(ps::ks_test(xe, cdf_of(bm::exponential_distribution<>(2.0))).p_value, kReject);
   // A subtler error: Exp(1.05) tested as Exp(1), a 5 % rate error.
-  const VectorXd xs = ps::inverse_cdf_sample([](double u) { return ps::exponential_quantile(u, 1.05); }, rng, n);
+  const VectorXd xs =
+      ps::inverse_cdf_sample([](double u) { return ps::exponential_quantile(u, 1.05); }, rng, n);
   EXPECT_LT(ps::ks_test(xs, cdf_of(bm::exponential_distribution<>(1.0))).p_value, kReject);
 }
 
@@ -151,8 +160,8 @@ TEST(Rejection, BetaFromUniformMatchesBoostAndAcceptsAtOneOverM) {
   const bm::beta_distribution<> beta(2.0, 5.0);
   const double m = bm::pdf(beta, 0.2);  // the mode (a-1)/(a+b-2)
   const auto r = ps::rejection_sample([&](double x) { return bm::pdf(beta, x); },
-                                      [](mlc::Rng& g) { return g.uniform(); }, [](double) { return 1.0; }, m,
-                                      rng, n);
+                                      [](mlc::Rng& g) { return g.uniform(); },
+                                      [](double) { return 1.0; }, m, rng, n);
   ASSERT_EQ(r.samples.size(), n);
   EXPECT_EQ(r.envelope_violations, 0);
   EXPECT_GT(ps::ks_test(r.samples, cdf_of(beta)).p_value, kPass);
@@ -174,7 +183,8 @@ TEST(Rejection, BimodalMixtureFromWideNormalWithNumericalEnvelope) {
   const double m = 1.02 * ps::envelope_constant(p, qpdf, -15.0, 15.0);
   // The envelope really bounds p/q, on a grid four times finer than the one that found M.
   for (double x = -15.0; x <= 15.0; x += 0.00037) ASSERT_LE(p(x), m * qpdf(x)) << "x = " << x;
-  const auto r = ps::rejection_sample(p, [](mlc::Rng& g) { return g.normal(0.0, 3.0); }, qpdf, m, rng, n);
+  const auto r = ps::rejection_sample(
+      p, [](mlc::Rng& g) { return g.normal(0.0, 3.0); }, qpdf, m, rng, n);
   EXPECT_EQ(r.envelope_violations, 0);
   EXPECT_GT(ps::ks_test(r.samples, cdf).p_value, kPass);
   const double acc = 1.0 / m, se = std::sqrt(acc * (1 - acc) / static_cast<double>(r.proposals));
@@ -186,8 +196,8 @@ TEST(Rejection, EnvelopeTooSmallIsFlaggedAndBiased) {
   const bm::beta_distribution<> beta(2.0, 5.0);
   const double m = 0.5 * bm::pdf(beta, 0.2);  // half the true sup p/q
   const auto r = ps::rejection_sample([&](double x) { return bm::pdf(beta, x); },
-                                      [](mlc::Rng& g) { return g.uniform(); }, [](double) { return 1.0; }, m,
-                                      rng, 20000);
+                                      [](mlc::Rng& g) { return g.uniform(); },
+                                      [](double) { return 1.0; }, m, rng, 20000);
   EXPECT_GT(r.envelope_violations, 0);
   EXPECT_LT(ps::ks_test(r.samples, cdf_of(beta)).p_value, kReject);
 }
@@ -207,16 +217,23 @@ TEST(Importance, EqualWeightsGiveThePlainMonteCarloMean) {
   EXPECT_DOUBLE_EQ(r.self_normalized, 7.5);
   EXPECT_DOUBLE_EQ(r.ess, 4.0);
   // A constant shift of log w changes the unnormalised estimate (7) but not (8) or (9).
-  const auto s = ps::importance_estimate(x, VectorXd::Constant(4, std::log(2.0)), [](double t) { return t * t; });
+  const auto s = ps::importance_estimate(x, VectorXd::Constant(4, std::log(2.0)),
+                                         [](double t) { return t * t; });
   EXPECT_NEAR(s.estimate, 15.0, 1e-12);
   EXPECT_NEAR(s.self_normalized, 7.5, 1e-12);
   EXPECT_NEAR(s.ess, 4.0, 1e-12);
 }
 
 // Target N(0, 2²), f = x², E_p f = 4. Log densities in closed form.
-double log_p(double x) { return -x * x / 8.0 - std::log(2.0 * std::sqrt(2.0 * std::numbers::pi)); }
-double log_q_light(double x) { return -x * x / 2.0 - 0.5 * std::log(2.0 * std::numbers::pi); }
-double log_q_wide(double x) { return -x * x / 18.0 - std::log(3.0 * std::sqrt(2.0 * std::numbers::pi)); }
+double log_p(double x) {
+  return -x * x / 8.0 - std::log(2.0 * std::sqrt(2.0 * std::numbers::pi));
+}
+double log_q_light(double x) {
+  return -x * x / 2.0 - 0.5 * std::log(2.0 * std::numbers::pi);
+}
+double log_q_wide(double x) {
+  return -x * x / 18.0 - std::log(3.0 * std::sqrt(2.0 * std::numbers::pi));
+}
 
 struct IsRun {
   VectorXd ess_fraction, estimate;
@@ -226,7 +243,8 @@ IsRun run_is(mlc::Rng& rng, int n, int reps, bool light) {
   for (int r = 0; r < reps; ++r) {
     const VectorXd x = ps::sample_normal_box_muller(rng, n, 0.0, light ? 1.0 : 3.0);
     VectorXd lw(n);
-    for (int i = 0; i < n; ++i) lw(i) = log_p(x(i)) - (light ? log_q_light(x(i)) : log_q_wide(x(i)));
+    for (int i = 0; i < n; ++i)
+      lw(i) = log_p(x(i)) - (light ? log_q_light(x(i)) : log_q_wide(x(i)));
     const auto e = ps::importance_estimate(x, lw, [](double t) { return t * t; });
     out.ess_fraction(r) = e.ess_fraction;
     out.estimate(r) = e.self_normalized;
@@ -287,9 +305,12 @@ TEST(KsStatistic, EqualsBruteForceSupremumWithLeftLimits) {
   // sup |F_n - F| is attained at a jump of F_n, from the left or the right.
   double brute = 0.0;
   for (double t : s) {
-    const double right = static_cast<double>(std::upper_bound(s.begin(), s.end(), t) - s.begin()) / 40.0;
-    const double left = static_cast<double>(std::lower_bound(s.begin(), s.end(), t) - s.begin()) / 40.0;
-    brute = std::max({brute, std::abs(right - bm::cdf(normal, t)), std::abs(left - bm::cdf(normal, t))});
+    const double right =
+        static_cast<double>(std::upper_bound(s.begin(), s.end(), t) - s.begin()) / 40.0;
+    const double left =
+        static_cast<double>(std::lower_bound(s.begin(), s.end(), t) - s.begin()) / 40.0;
+    brute = std::max(
+        {brute, std::abs(right - bm::cdf(normal, t)), std::abs(left - bm::cdf(normal, t))});
   }
   EXPECT_NEAR(ps::ks_statistic(x, cdf_of(normal)), brute, 1e-15);
 }
@@ -305,7 +326,8 @@ TEST(Kolmogorov, SeriesGivesTabledAsymptoticCriticalValues) {
   EXPECT_NEAR(ps::kolmogorov_q(0.2), 1.0, 1e-12);
   EXPECT_NEAR(ps::kolmogorov_q(3.0), 2.0 * std::exp(-18.0), 1e-15);
   // A CDF tail: decreasing in λ.
-  for (double l = 0.3; l < 3.0; l += 0.01) EXPECT_GE(ps::kolmogorov_q(l), ps::kolmogorov_q(l + 0.01));
+  for (double l = 0.3; l < 3.0; l += 0.01)
+    EXPECT_GE(ps::kolmogorov_q(l), ps::kolmogorov_q(l + 0.01));
 }
 
 TEST(Kolmogorov, ExactFiniteNCdfKnownCases) {
@@ -320,7 +342,8 @@ TEST(Kolmogorov, ExactFiniteNCdfKnownCases) {
 
 TEST(Kolmogorov, StephensPvalueMatchesTabledAndExactFiniteNCriticalValues) {
   // Miller (1956), exact two-sided 5 % critical values of D_n.
-  const std::vector<std::pair<int, double>> tab{{5, 0.56328}, {10, 0.40925}, {20, 0.29408}, {30, 0.24170}};
+  const std::vector<std::pair<int, double>> tab{
+      {5, 0.56328}, {10, 0.40925}, {20, 0.29408}, {30, 0.24170}};
   for (const auto& [n, d] : tab) {
     // The exact CDF (14) reproduces the table to its five digits ...
     EXPECT_NEAR(1.0 - ps::kolmogorov_exact_cdf(d, n), 0.05, 5e-4) << "n = " << n;
@@ -353,7 +376,8 @@ TEST(Kolmogorov, EstimatedParametersMakeTheTestConservative) {
   for (int r = 0; r < reps; ++r) {
     const VectorXd x = rng.normal_vector(n, 3.0, 2.0);
     const double m = x.mean(), s = std::sqrt(ps::sample_variance(x));
-    rejections += ps::ks_test(x, [&](double t) { return bm::cdf(normal, (t - m) / s); }).p_value < 0.05;
+    rejections +=
+        ps::ks_test(x, [&](double t) { return bm::cdf(normal, (t - m) / s); }).p_value < 0.05;
   }
   // A calibrated test rejects 5 %; SE = √(0.05·0.95/1000) = 0.0069; we see far fewer than
   // 0.05 - kZ·SE = 0.0155.
@@ -410,7 +434,8 @@ TEST(Clt, FailsForCauchyMeansButMediansConcentrate) {
   const bm::cauchy_distribution<> cauchy;
   VectorXd means(reps), medians(reps);
   for (int r = 0; r < reps; ++r) {
-    const VectorXd c = ps::inverse_cdf_sample([](double u) { return ps::cauchy_quantile(u, 0.0, 1.0); }, rng, 1000);
+    const VectorXd c = ps::inverse_cdf_sample(
+        [](double u) { return ps::cauchy_quantile(u, 0.0, 1.0); }, rng, 1000);
     means(r) = c.mean();
     medians(r) = ps::sample_median(c);
   }
@@ -433,11 +458,13 @@ TEST(Inputs, BadArgumentsThrowWithTheFunctionName) {
   EXPECT_THROW(ps::box_muller(0.0, 0.5), std::invalid_argument);
   EXPECT_THROW(ps::ks_statistic(VectorXd(), [](double x) { return x; }), std::invalid_argument);
   EXPECT_THROW(ps::kolmogorov_pvalue(0.1, 0), std::invalid_argument);
-  EXPECT_THROW(ps::rejection_sample([](double) { return 1.0; }, [](mlc::Rng& g) { return g.uniform(); },
-                                    [](double) { return 1.0; }, 0.0, rng, 5),
-               std::invalid_argument);
-  EXPECT_THROW(ps::importance_estimate(VectorXd::Zero(3), VectorXd::Zero(2), [](double x) { return x; }),
-               std::invalid_argument);
+  EXPECT_THROW(
+      ps::rejection_sample([](double) { return 1.0; }, [](mlc::Rng& g) { return g.uniform(); },
+                           [](double) { return 1.0; }, 0.0, rng, 5),
+      std::invalid_argument);
+  EXPECT_THROW(
+      ps::importance_estimate(VectorXd::Zero(3), VectorXd::Zero(2), [](double x) { return x; }),
+      std::invalid_argument);
 }
 
 }  // namespace
