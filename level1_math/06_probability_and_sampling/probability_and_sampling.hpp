@@ -13,7 +13,7 @@
 //     (1974), the small-n correction; G. Marsaglia, W. W. Tsang, J. Wang, "Evaluating
 //     Kolmogorov's distribution", J. Stat. Softw. 8(18) (2003), the exact finite-n CDF.
 //
-// Equation numbers (1)...(14) refer to NOTES.md. Samples are Eigen vectors (one draw per
+// Equation numbers (1)...(15) refer to NOTES.md. Samples are Eigen vectors (one draw per
 // entry); every random choice comes from an mlc::Rng passed in.
 //
 // Build and run:  ./learn run probability_and_sampling [--quick] [--seed N]

@@ -272,8 +272,9 @@ TEST(Importance, HeavierProposalGivesStableEssAndUnbiasedEstimate) {
 
 TEST(Importance, LightTailedProposalMakesEssCollapse) {
   // Weights ½ exp(3x²/8) under q = N(0,1) have tail index 4/3: ESS/n ~ n^-1/2, so 100 times
-  // more draws should cut ESS/n about tenfold. The mean over 10 repetitions is asserted to
-  // fall at least threefold, and the spread of the estimate not to shrink like 1/√n.
+  // more draws should cut ESS/n about tenfold (less, by a logarithmic factor: the full run
+  // measures 0.505 -> 0.080). The mean over 10 repetitions is asserted to fall at least
+  // threefold; a finite-variance proposal keeps ESS/n constant (the next lines).
   mlc::Rng rng(18);
   const auto small = run_is(rng, 100, 10, true), large = run_is(rng, 10000, 10, true);
   EXPECT_LT(large.ess_fraction.mean(), small.ess_fraction.mean() / 3.0);
