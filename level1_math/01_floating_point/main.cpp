@@ -378,16 +378,24 @@ void variance(mlc::Report& report, mlc::Rng& rng, bool quick) {
 
 // ---- 4. log-sum-exp and softmax -------------------------------------------------------
 
+// A probability vector: finite and summing to 1 (to far better than 1e-12).
+bool is_distribution(const Eigen::VectorXd& p) {
+  return p.allFinite() && std::abs(p.sum() - 1.0) <= 1e-12;
+}
+
 void softmax(mlc::Report& report, mlc::Rng& rng, bool quick) {
   report.section("log-sum-exp and softmax");
   const Eigen::Index K = 10;
-  Eigen::VectorXd v = rng.uniform_vector(K, -1.0, 1.0);
-  v[0] = 1.0;  // the largest logit is exactly the scale s
-  const Eigen::VectorXd scale = logspace(0, 4 * (quick ? 10 : 40), quick ? 10 : 40);
-  const auto m = scale.size();
+  Eigen::VectorXd w = rng.uniform_vector(K, -3.0, 0.0);
+  w[0] = 0.0;  // the largest logit of c + w is exactly c
+  // The logits c + w for a shift c: softmax is unchanged by c in exact arithmetic and
+  // log-sum-exp moves with it, so any change of the error with c is finite precision at work.
+  const double step = quick ? 50.0 : 10.0;
+  const auto m = static_cast<Eigen::Index>(std::lround(2000.0 / step)) + 1;
+  const Eigen::VectorXd shift = Eigen::VectorXd::LinSpaced(m, -1000.0, 1000.0);
   Eigen::VectorXd lse_naive(m), lse_stable(m), sm_naive(m), sm_stable(m);
   for (Eigen::Index j = 0; j < m; ++j) {
-    const Eigen::VectorXd z = scale[j] * v;
+    const Eigen::VectorXd z = w.array() + shift[j];
     const ref::Real exact = ref::log_sum_exp(z);
     const std::vector<ref::Real> p = ref::softmax(z);
     lse_naive[j] = ref::relative_error(fp::naive_log_sum_exp(z), exact);
@@ -395,7 +403,7 @@ void softmax(mlc::Report& report, mlc::Rng& rng, bool quick) {
     sm_naive[j] = ref::max_abs_error(fp::naive_softmax(z), p);
     sm_stable[j] = ref::max_abs_error(fp::softmax(z), p);
   }
-  report.metric("softmax.largest_logit", scale);
+  report.metric("softmax.largest_logit", shift);
   report.metric("softmax.naive.max_abs_error", sm_naive);
   report.metric("softmax.stable.max_abs_error", sm_stable);
   report.metric("lse.naive.rel_error", lse_naive);
@@ -403,84 +411,104 @@ void softmax(mlc::Report& report, mlc::Rng& rng, bool quick) {
   report.metric("softmax.stable.worst_abs_error", finite_max(sm_stable));
   report.metric("lse.stable.worst_rel_error_over_u", finite_max(lse_stable) / kU);
 
-  // The thresholds, by bisection on the scale s of the logits s v.
-  const double sm_overflow = fp::last_double_where(
-      [&](double s) { return fp::naive_softmax(s * v).allFinite(); }, 1.0, 1e4);
-  const double lse_overflow = fp::last_double_where(
-      [&](double s) { return std::isfinite(fp::naive_log_sum_exp(s * v)); }, 1.0, 1e4);
-  report.metric("softmax.naive_overflow_logit", sm_overflow);
-  report.metric("lse.naive_overflow_logit", lse_overflow);
+  // The thresholds, by bisection on the shift c.
+  const auto logits = [&](double c) { return Eigen::VectorXd(w.array() + c); };
+  const double sm_wrong = fp::last_double_where(
+      [&](double c) { return is_distribution(fp::naive_softmax(logits(c))); }, 0.0, 1e4);
+  const double sm_nan = fp::last_double_where(
+      [&](double c) { return fp::naive_softmax(logits(c)).allFinite(); }, 0.0, 1e4);
+  const double lse_inf = fp::last_double_where(
+      [&](double c) { return std::isfinite(fp::naive_log_sum_exp(logits(c))); }, 0.0, 1e4);
+  const double sm_under = -fp::last_double_where(
+      [&](double t) { return fp::naive_softmax(logits(-t)).allFinite(); }, 0.0, 1e4);
+  const double lse_w = fp::log_sum_exp(w);  // the sum e^c sum e^w_i overflows at log(DBL_MAX) - this
+  report.metric("softmax.naive_wrong_above_logit", sm_wrong);
+  report.metric("softmax.naive_nan_above_logit", sm_nan);
+  report.metric("softmax.naive_nan_below_logit", sm_under);
+  report.metric("lse.naive_inf_above_logit", lse_inf);
+  report.metric("lse.predicted_inf_logit", kLogDblMax - lse_w);
   report.metric("softmax.log_dbl_max", kLogDblMax);
 
-  // K equal logits c: the sum K e^c overflows at c = log(DBL_MAX) - log K; all logits -c:
-  // every e^-c underflows to 0 and 0 / 0 = NaN.
+  // K equal logits c: the sum K e^c overflows at c = log(DBL_MAX) - log K.
   std::vector<std::vector<std::string>> rows;
   for (const Eigen::Index k : {1, 10, 1000}) {
     const Eigen::VectorXd ones = Eigen::VectorXd::Ones(k);
     const double c_over = fp::last_double_where(
         [&](double c) { return std::isfinite(fp::naive_log_sum_exp(c * ones)); }, 1.0, 1e4);
-    const double c_under = fp::last_double_where(
-        [&](double c) { return fp::naive_softmax(-c * ones).allFinite(); }, 1.0, 1e4);
     const double predicted = kLogDblMax - std::log(static_cast<double>(k));
-    report.metric(fmt::format("lse.equal_logits_K{}.naive_overflow_logit", k), c_over);
-    report.metric(fmt::format("lse.equal_logits_K{}.predicted_overflow_logit", k), predicted);
-    report.metric(fmt::format("softmax.equal_logits_K{}.naive_underflow_logit", k), -c_under);
-    rows.push_back({std::to_string(k), fmt::format("{:.6f}", c_over), fmt::format("{:.6f}", predicted),
-                    fmt::format("{:.6f}", -c_under)});
+    report.metric(fmt::format("lse.equal_logits_K{}.naive_inf_above_logit", k), c_over);
+    report.metric(fmt::format("lse.equal_logits_K{}.predicted_inf_logit", k), predicted);
+    rows.push_back({std::to_string(k), fmt::format("{:.9f}", c_over), fmt::format("{:.9f}", predicted)});
   }
-  const Eigen::VectorXd big = 1000.0 * v;
-  const double stable_at_1000 = ref::relative_error(fp::log_sum_exp(big), ref::log_sum_exp(big));
-  report.metric("lse.stable.rel_error_at_1000", stable_at_1000);
+  // Where naive and shifted both work, how do they compare? (|c| <= 700)
+  double naive_inside = 0, stable_inside = 0, naive_subnormal = 0;
+  for (Eigen::Index j = 0; j < m; ++j) {
+    if (std::abs(shift[j]) <= 700) {
+      naive_inside = std::max(naive_inside, sm_naive[j]);
+      stable_inside = std::max(stable_inside, sm_stable[j]);
+    }
+    // Below c = log(DBL_MIN) = -708.4 the terms e^z_i are subnormal: fewer significant bits.
+    if (shift[j] < -700 && std::isfinite(sm_naive[j])) naive_subnormal = std::max(naive_subnormal, sm_naive[j]);
+  }
+  report.metric("softmax.naive.worst_abs_error_below_minus_700", naive_subnormal);
+  report.metric("softmax.naive.worst_abs_error_within_700", naive_inside);
+  report.metric("softmax.stable.worst_abs_error_within_700", stable_inside);
 
   report.text(fmt::format(
-      "K = {} logits z = s v with v uniform on [-1, 1] and v_1 = 1, so the largest logit is s; "
-      "s sweeps 1 ... 1e4. Softmax error is the largest absolute error over the K "
-      "probabilities (they lie in [0, 1]); log-sum-exp error is relative. Exact values in 50 "
-      "digits, where exp cannot overflow.",
+      "K = {} logits c + w, with w uniform on [-3, 0] and w_1 = 0, so that the largest logit is "
+      "c; c sweeps -1000 ... 1000. The softmax does not depend on c in exact arithmetic. "
+      "Softmax error is the largest absolute error over the K probabilities (they lie in "
+      "[0, 1]); log-sum-exp error is relative. Exact values in 50 digits, where exp cannot "
+      "overflow.",
       K));
   mlc::Figure fig("log-sum-exp and softmax: error against the largest logit");
-  fig.xlabel("largest logit s").ylabel("error").logx().logy().legend("top left");
-  fig.line_points(scale, for_log_axis(lse_naive), "log-sum-exp naive (rel.)")
-      .line_points(scale, for_log_axis(lse_stable), "log-sum-exp shifted (10) (rel.)")
-      .line_points(scale, for_log_axis(sm_naive), "softmax naive (abs.)")
-      .line_points(scale, for_log_axis(sm_stable), "softmax shifted (11) (abs.)")
-      .vline(kLogDblMax, "log(DBL_MAX) = 709.78", {.color = 8, .dash = true})
-      .yrange(1e-19, 1e-12);
+  fig.xlabel("largest logit c").ylabel("error").logy().legend("right center");
+  fig.line_points(shift, for_log_axis(lse_naive), "log-sum-exp naive (rel.)")
+      .line_points(shift, for_log_axis(sm_naive), "softmax naive (abs.)")
+      .line_points(shift, for_log_axis(lse_stable), "log-sum-exp shifted (10) (rel.)")
+      .line_points(shift, for_log_axis(sm_stable), "softmax shifted (11) (abs.)")
+      .vline(kLogDblMax, "log(DBL_MAX)", {.color = 8, .dash = true})
+      .vline(sm_under, "exp = 0", {.color = 8, .dash = true})
+      .yrange(1e-19, 1e3);
   report.figure(fig, "softmax_error",
                 "error of naive and max-shifted log-sum-exp and softmax against the largest "
-                "logit; the naive curves end where they return inf or NaN. Errors of exactly "
-                "0 are drawn at 1e-18.");
+                "logit c; the naive curves exist only between the dashed lines, where exp "
+                "neither overflows nor underflows to 0. Errors of exactly 0 are drawn at 1e-18.");
   report.text(fmt::format(
-      "By bisection on s, naive softmax first returns NaN (inf/inf) above s = {:.9f} and naive "
-      "log-sum-exp returns inf above {:.9f}; log(DBL_MAX) = {:.9f}. With K equal logits the "
-      "sum K e^c overflows earlier, at log(DBL_MAX) - log K, and with all logits very negative "
-      "every exp underflows to 0 and naive softmax returns 0/0 = NaN:",
-      sm_overflow, lse_overflow, kLogDblMax));
-  report.table({"K equal logits", "naive log-sum-exp inf above c =", "log(DBL_MAX) - log K",
-                "naive softmax NaN below c ="},
-               rows);
+      "By bisection on c: naive log-sum-exp returns inf above c = {:.9f}, where the sum "
+      "e^c (sum_i e^w_i) passes DBL_MAX (predicted: log(DBL_MAX) - lse(w) = {:.9f}); naive "
+      "softmax then returns all zeros (each e^z_i / inf) and is not a distribution above "
+      "c = {:.9f}, and returns NaN (inf / inf) above c = {:.9f}, where exp itself overflows "
+      "(log(DBL_MAX) = {:.9f}). At the other end every e^z_i underflows to 0 and naive softmax "
+      "is 0/0 = NaN below c = {:.9f}; just above that, the terms are subnormal and the naive "
+      "softmax error rises to {}. Where both work (|c| <= 700) the naive softmax error is at "
+      "most {} and the shifted one {}.",
+      lse_inf, kLogDblMax - lse_w, sm_wrong, sm_nan, kLogDblMax, sm_under,
+      num(naive_subnormal, 3), num(naive_inside, 3), num(stable_inside, 3)));
+  report.text("With K equal logits the sum K e^c overflows earlier still, at log(DBL_MAX) - log K:");
+  report.table({"K equal logits", "naive log-sum-exp inf above c =", "log(DBL_MAX) - log K"}, rows);
   report.text(fmt::format(
-      "The shifted forms are finite for every logit tried: worst softmax error {} and "
-      "worst log-sum-exp relative error {} u over the whole sweep (relative error {} at s = "
-      "1000, where the naive form returns inf).",
-      num(finite_max(sm_stable), 3), num(finite_max(lse_stable) / kU, 3), num(stable_at_1000, 3)));
-  fmt::print("softmax: naive NaN above logit {:.6f} (log DBL_MAX = {:.6f}); shifted worst error {:.2e}\n",
-             sm_overflow, kLogDblMax, finite_max(sm_stable));
+      "The shifted forms are finite and accurate for every logit tried: worst softmax error "
+      "{} and worst log-sum-exp relative error {} u over c = -1000 ... 1000.",
+      num(finite_max(sm_stable), 3), num(finite_max(lse_stable) / kU, 3)));
+  fmt::print("softmax: naive wrong above logit {:.6f}, NaN above {:.6f} (log DBL_MAX = {:.6f}); shifted worst error {:.2e}\n",
+             sm_wrong, sm_nan, kLogDblMax, finite_max(sm_stable));
 
   report.failure_mode({
-      .name = "Naive softmax overflows at logits above log(DBL_MAX) = 709.78",
-      .trigger = fmt::format("K = {} logits with the largest swept from 1 to 1e4", K),
+      .name = "Naive softmax overflows at logits near log(DBL_MAX) = 709.78",
+      .trigger = fmt::format("K = {} logits with the largest c swept from -1000 to 1000", K),
       .symptom = fmt::format(
-          "naive softmax returns NaN for a largest logit above {:.6f} and naive log-sum-exp "
-          "returns inf above {:.6f} (log(DBL_MAX) = {:.6f}); with 1000 equal logits "
-          "log-sum-exp already overflows above {}; with all logits below {} softmax is 0/0 = NaN",
-          sm_overflow, lse_overflow, kLogDblMax, rows[2][1], rows[1][3]),
-      .why = "exp(z) exceeds DBL_MAX = 1.8e308 for z > 709.78 and rounds to inf; inf/inf is "
-             "NaN. Below -745.13 exp(z) rounds to 0 and the normaliser vanishes.",
+          "naive log-sum-exp returns inf above c = {:.6f}; naive softmax returns all zeros "
+          "above c = {:.6f} and NaN above c = {:.6f} (log(DBL_MAX) = {:.6f}); below c = {:.6f} "
+          "it returns 0/0 = NaN; with 1000 equal logits log-sum-exp is inf above {}",
+          lse_inf, sm_wrong, sm_nan, kLogDblMax, sm_under, rows[2][1]),
+      .why = "exp(z) exceeds DBL_MAX = 1.8e308 for z > 709.78 and rounds to inf, and the sum "
+             "of the K terms overflows earlier, by the log of the mass of the other terms; "
+             "inf/inf is NaN. Below -745.13 exp(z) rounds to 0 and the normaliser vanishes.",
       .mitigation = fmt::format(
           "subtract the largest logit first (10), (11): the result is unchanged in exact "
           "arithmetic, every exponent is <= 0 and the largest term is exactly 1. Worst "
-          "measured softmax error {} and log-sum-exp relative error {} u over s = 1 ... 1e4.",
+          "measured softmax error {} and log-sum-exp relative error {} u over c = -1000 ... 1000.",
           num(finite_max(sm_stable), 3), num(finite_max(lse_stable) / kU, 3))});
 }
 
@@ -524,7 +552,7 @@ void log1p_expm1(mlc::Report& report, bool quick) {
       "so that its rounding error cancels; the C library's log1p and expm1 use dedicated "
       "polynomial approximations.");
   mlc::Figure fig("log(1+x) and exp(x)-1: relative error against x");
-  fig.xlabel("x").ylabel("relative error").logx().logy().legend("bottom left");
+  fig.xlabel("x").ylabel("relative error").logx().logy().legend("top right");
   fig.line_points(x, for_log_axis(l_naive), "log(1 + x)")
       .line_points(x, for_log_axis(e_naive), "exp(x) - 1")
       .line_points(x, for_log_axis(l_kahan), "log1p, Kahan's trick (13)")
@@ -610,7 +638,7 @@ void log_loss(mlc::Report& report, mlc::Rng& rng, bool quick) {
       .line_points(z, for_log_axis(naive1), "naive (16), y = 1")
       .line_points(z, for_log_axis(stable0), "from logits (17), y = 0")
       .line_points(z, for_log_axis(stable1), "from logits (17), y = 1")
-      .vline(inf_above, "naive y = 0 is inf from here", {.color = 8, .dash = true});
+      .vline(inf_above, "z = 53 log 2", {.color = 8, .dash = true});
   report.figure(fig, "log_loss_error",
                 "relative error of the binary log-loss, naive against from logits; both naive "
                 "curves end at z = 36.74, where the sigmoid rounds to 1 and the naive loss "
@@ -681,7 +709,7 @@ void log_loss(mlc::Report& report, mlc::Rng& rng, bool quick) {
 
   report.failure_mode({
       .name = "Naive log-loss returns inf for confident wrong logits and NaN for confident right ones",
-      .trigger = "the naive loss -[y log s + (1-y) log(1-s)], s = 1/(1+e^-z), over z = 0.01 ... 1000",
+      .trigger = "the naive loss -[y log s + (1-y) log(1-s)], s = 1/(1+e^-z), over z = 0.01 ... 631",
       .symptom = fmt::format(
           "y = 0: inf for z above {:.6f}; y = 1: NaN from the same logit on, after a relative "
           "error growing like u e^z ({} at z = {}); y = 0 and z below {:.6f}: NaN",

@@ -259,6 +259,16 @@ TEST(FailureMode, NaiveSoftmaxOverflowsAtLogDblMax) {
   EXPECT_LE(ref::relative_error(fp::log_sum_exp(z), ref::log_sum_exp(z)), 2 * kU);
 }
 
+TEST(FailureMode, NaiveSoftmaxSilentlyReturnsZerosWhenOnlyTheSumOverflows) {
+  // e^709.5 = 1.35e308 is finite, but two of them sum past DBL_MAX = 1.80e308: every
+  // probability becomes e^z_i / inf = 0, a finite vector that sums to 0.
+  const Eigen::VectorXd z = Eigen::VectorXd::Constant(2, 709.5);
+  const Eigen::VectorXd p = fp::naive_softmax(z);
+  EXPECT_TRUE(p.allFinite());
+  EXPECT_EQ(p.sum(), 0.0);
+  EXPECT_ALLCLOSE(fp::softmax(z), Eigen::VectorXd::Constant(2, 0.5), 0.0);
+}
+
 TEST(FailureMode, NaiveLogSumExpOfKEqualLogitsOverflowsLogKEarlier) {
   const Eigen::VectorXd ones = Eigen::VectorXd::Ones(1000);
   const double c = fp::last_double_where(
