@@ -100,9 +100,9 @@ double welford_variance(const Eigen::Ref<const Eigen::VectorXd>& x) {
   double mean = 0.0;
   double m2 = 0.0;  // sum of squared deviations from the running mean
   for (Eigen::Index k = 0; k < x.size(); ++k) {
-    const double delta = x[k] - mean;                 // deviation from the old mean
-    mean += delta / static_cast<double>(k + 1);       // mean_k = mean_{k-1} + delta / k
-    m2 += delta * (x[k] - mean);                      // M2_k = M2_{k-1} + delta (x_k - mean_k)
+    const double delta = x[k] - mean;            // deviation from the old mean
+    mean += delta / static_cast<double>(k + 1);  // mean_k = mean_{k-1} + delta / k
+    m2 += delta * (x[k] - mean);                 // M2_k = M2_{k-1} + delta (x_k - mean_k)
   }
   return m2 / static_cast<double>(x.size() - 1);
   // END EXERCISE
@@ -148,8 +148,12 @@ Eigen::VectorXd log_softmax(const Eigen::Ref<const Eigen::VectorXd>& z) {
 
 // ---- log1p and expm1 ------------------------------------------------------------------
 
-double log1p_naive(double x) { return std::log(1.0 + x); }
-double expm1_naive(double x) { return std::exp(x) - 1.0; }
+double log1p_naive(double x) {
+  return std::log(1.0 + x);
+}
+double expm1_naive(double x) {
+  return std::exp(x) - 1.0;
+}
 
 double log1p_kahan(double x) {
   mlc::require(x >= -1.0, "log1p_kahan", "log(1 + x) needs x >= -1");
@@ -170,7 +174,9 @@ double expm1_kahan(double x) {
 
 // ---- Sigmoid and log-loss -------------------------------------------------------------
 
-double naive_sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+double naive_sigmoid(double z) {
+  return 1.0 / (1.0 + std::exp(-z));
+}
 
 double sigmoid(double z) {
   // (15) exp of a non-positive argument only: it can underflow (harmless) but not overflow.
@@ -215,7 +221,8 @@ Eigen::VectorXd mean_log_loss_gradient(const Eigen::Ref<const Eigen::VectorXd>& 
                    " logits and " + std::to_string(y.size()) + " labels");
   Eigen::VectorXd grad(z.size());
   const double n = static_cast<double>(z.size());
-  for (Eigen::Index i = 0; i < z.size(); ++i) grad[i] = log_loss_derivative(z[i], y[i]) / n;  // (19)
+  for (Eigen::Index i = 0; i < z.size(); ++i)
+    grad[i] = log_loss_derivative(z[i], y[i]) / n;  // (19)
   return grad;
 }
 

@@ -31,7 +31,10 @@ namespace ref = floating_point::reference;
 using mlc::num;
 
 const mlc::LessonInfo kLesson{
-    "floating_point", "level1_math", "1.1", "Floating point",
+    "floating_point",
+    "level1_math",
+    "1.1",
+    "Floating point",
     "IEEE-754 double precision in practice: machine epsilon, the unit roundoff and the "
     "overflow threshold of exp found by experiment; then naive against stable formulas for "
     "summation (naive, pairwise, Kahan), the sample variance (one-pass, two-pass, Welford), "
@@ -40,14 +43,15 @@ const mlc::LessonInfo kLesson{
     "report.md, metrics.json, figures/summation_error.svg, figures/variance_error.svg, "
     "figures/softmax_error.svg, figures/log1p_error.svg, figures/log_loss_error.svg"};
 
-constexpr double kU = 0x1p-53;             // unit roundoff of binary64, (2)
-constexpr double kPlotFloor = 1e-18;       // exact results (error 0) are drawn here
+constexpr double kU = 0x1p-53;        // unit roundoff of binary64, (2)
+constexpr double kPlotFloor = 1e-18;  // exact results (error 0) are drawn here
 const double kLogDblMax = std::log(std::numeric_limits<double>::max());
 
 // 10^(lo/steps), ..., 10^(hi/steps).
 Eigen::VectorXd logspace(int lo, int hi, int steps_per_decade) {
   Eigen::VectorXd v(hi - lo + 1);
-  for (int k = lo; k <= hi; ++k) v[k - lo] = std::pow(10.0, static_cast<double>(k) / steps_per_decade);
+  for (int k = lo; k <= hi; ++k)
+    v[k - lo] = std::pow(10.0, static_cast<double>(k) / steps_per_decade);
   return v;
 }
 
@@ -92,8 +96,11 @@ std::vector<std::string> epsilon_row(const char* type, mlc::Report& report, cons
   report.metric(fmt::format("epsilon.{}", key), static_cast<double>(found.epsilon));
   report.metric(fmt::format("epsilon.{}_halvings", key), found.halvings);
   report.metric(fmt::format("epsilon.{}_matches_numeric_limits", key), found.epsilon == limits);
-  return {type, std::to_string(std::numeric_limits<T>::digits), std::to_string(found.halvings),
-          num(static_cast<double>(found.epsilon), 6), num(static_cast<double>(limits), 6),
+  return {type,
+          std::to_string(std::numeric_limits<T>::digits),
+          std::to_string(found.halvings),
+          num(static_cast<double>(found.epsilon), 6),
+          num(static_cast<double>(limits), 6),
           found.epsilon == limits ? "yes" : "NO"};
 }
 
@@ -123,8 +130,8 @@ void machine_epsilon(mlc::Report& report) {
 
   // The spacing of doubles: ulp(x) / x stays in [u, 2u], the absolute spacing grows with x.
   std::vector<std::vector<std::string>> rows;
-  for (const auto& [x, key] : {std::pair{1.0, "1"}, {1e3, "1e3"}, {1e8, "1e8"}, {1e16, "1e16"},
-                                {0x1p53, "2p53"}}) {
+  for (const auto& [x, key] :
+       {std::pair{1.0, "1"}, {1e3, "1e3"}, {1e8, "1e8"}, {1e16, "1e16"}, {0x1p53, "2p53"}}) {
     const double ulp = std::nextafter(x, INFINITY) - x;
     report.metric(fmt::format("ulp.at_{}", key), ulp);
     report.metric(fmt::format("ulp.relative_at_{}", key), ulp / x);
@@ -133,19 +140,23 @@ void machine_epsilon(mlc::Report& report) {
   report.text(
       "The gap between a double and the next one (one ulp) grows with the number, but the "
       "relative gap stays between u and 2u. Above 2^53 the gap exceeds 1: odd integers are "
-      "no longer representable, which is what breaks the one-pass variance below.");
+      "no longer representable. A square of a number near 1e8 is near 1e16 > 2^53 and is "
+      "rounded by about 1: the size of the whole variance of data with std 1 (section 3).");
   report.table({"x", "ulp(x)", "ulp(x) / x"}, rows);
 
   // (3) The range: where exp overflows to inf and underflows to 0.
-  const double overflow = fp::last_double_where([](double x) { return std::isfinite(std::exp(x)); }, 0.0, 1000.0);
-  const double underflow_zero = fp::last_double_where([](double x) { return std::exp(x) == 0.0; }, -1000.0, 0.0);
+  const double overflow =
+      fp::last_double_where([](double x) { return std::isfinite(std::exp(x)); }, 0.0, 1000.0);
+  const double underflow_zero =
+      fp::last_double_where([](double x) { return std::exp(x) == 0.0; }, -1000.0, 0.0);
   const double first_positive = std::nextafter(underflow_zero, 0.0);
   const double ulp_overflow = std::nextafter(overflow, INFINITY) - overflow;
   const double closed_underflow =
       std::log(std::numeric_limits<double>::denorm_min()) - std::log(2.0);
   report.metric("exp.overflow_threshold", overflow);
   report.metric("exp.log_dbl_max", kLogDblMax);
-  report.metric("exp.overflow_threshold_ulps_from_log_dbl_max", (overflow - kLogDblMax) / ulp_overflow);
+  report.metric("exp.overflow_threshold_ulps_from_log_dbl_max",
+                (overflow - kLogDblMax) / ulp_overflow);
   report.metric("exp.underflow_threshold", first_positive);
   report.metric("exp.log_half_denorm_min", closed_underflow);
   // Vectorised libraries may trade this range for speed: Eigen's packet exp clamps its input.
@@ -166,9 +177,10 @@ void machine_epsilon(mlc::Report& report) {
       "z = -800 (std::exp returns 0): it clamps its argument near -708.4 for speed and never "
       "produces 0 or a subnormal. This lesson's code therefore calls std::exp entry by entry.",
       num(eigen_exp, 4)));
-  fmt::print("epsilon(double) = {:.6e} after {} halvings; u = {:.6e}; exp overflows above {:.12f}\n",
-             fp::find_machine_epsilon<double>().epsilon, fp::find_machine_epsilon<double>().halvings,
-             u_found, overflow);
+  fmt::print(
+      "epsilon(double) = {:.6e} after {} halvings; u = {:.6e}; exp overflows above {:.12f}\n",
+      fp::find_machine_epsilon<double>().epsilon, fp::find_machine_epsilon<double>().halvings,
+      u_found, overflow);
 }
 
 // ---- 2. Summation ---------------------------------------------------------------------
@@ -199,7 +211,7 @@ void summation(mlc::Report& report, mlc::Rng& rng, bool quick) {
     u_naive[j] = ref::relative_error(fp::naive_sum(uniform.head(n)), exact);
     u_pair[j] = ref::relative_error(fp::pairwise_sum(uniform.head(n)), exact);
     u_kahan[j] = ref::relative_error(fp::kahan_sum(uniform.head(n)), exact);
-    bound_naive[j] = static_cast<double>(n - 1) * kU;  // (4), all terms positive
+    bound_naive[j] = static_cast<double>(n - 1) * kU;   // (4), all terms positive
     bound_pair[j] = std::ceil(std::log2(n_d[j])) * kU;  // (5)
     bound_kahan[j] = 2 * kU;                            // (6)
   }
@@ -248,7 +260,8 @@ void summation(mlc::Report& report, mlc::Rng& rng, bool quick) {
   std::vector<std::vector<std::string>> rows;
   for (Eigen::Index j = 0; j < m; j += 4)
     rows.push_back({num(n_d[j], 3), num(c_naive[j], 3), num(c_pair[j], 3), num(c_kahan[j], 3),
-                    num(u_naive[j], 3), num(u_pair[j], 3), num(u_kahan[j], 3), num(bound_naive[j], 3)});
+                    num(u_naive[j], 3), num(u_pair[j], 3), num(u_kahan[j], 3),
+                    num(bound_naive[j], 3)});
   report.table({"n", "naive (0.1)", "pairwise (0.1)", "Kahan (0.1)", "naive (unif.)",
                 "pairwise (unif.)", "Kahan (unif.)", "bound (n-1)u"},
                rows);
@@ -259,26 +272,27 @@ void summation(mlc::Report& report, mlc::Rng& rng, bool quick) {
       "{}: summing 0.1 ten million times cannot give exactly 10^6 even when every addition "
       "is exact, a representation error no summation algorithm can remove.",
       num(slope_tenth, 3), num(slope_uniform, 3), num(kahan_worst / kU, 3), num(repr, 3)));
-  fmt::print("summation: n = {:.0e}: naive 0.1 error {:.2e}, Kahan {:.2e}; slopes {:.2f} / {:.2f}\n",
-             n_d[m - 1], c_naive[m - 1], c_kahan[m - 1], slope_tenth, slope_uniform);
+  fmt::print(
+      "summation: n = {:.0e}: naive 0.1 error {:.2e}, Kahan {:.2e}; slopes {:.2f} / {:.2f}\n",
+      n_d[m - 1], c_naive[m - 1], c_kahan[m - 1], slope_tenth, slope_uniform);
 
-  report.failure_mode({
-      .name = "Naive summation error grows with n",
-      .trigger = fmt::format("summing 0.1 repeated n times and n uniforms, n = 10 ... {}",
-                             num(static_cast<double>(n_max), 3)),
-      .symptom = fmt::format(
-          "relative error of the naive loop {} at n = 10 and {} at n = {} for 0.1 repeated "
-          "(slope {} on log-log axes); {} for the uniforms at n = {} (slope {})",
-          num(c_naive[0], 3), num(c_naive[m - 1], 3), num(n_d[m - 1], 3), num(slope_tenth, 3),
-          num(u_naive[m - 1], 3), num(n_d[m - 1], 3), num(slope_uniform, 3)),
-      .why = "each addition s + x_k rounds with relative error up to u of the running sum, "
-             "and the running sum grows with k: the n - 1 rounding errors accumulate, "
-             "systematically when they have one sign (4).",
-      .mitigation = fmt::format(
-          "Kahan summation carries the lost low-order bits in a correction term: error at "
-          "most {} u over all n (bound 2u); pairwise summation {} at n = {} (bound "
-          "ceil(log2 n) u).",
-          num(kahan_worst / kU, 3), num(u_pair[m - 1], 3), num(n_d[m - 1], 3))});
+  report.failure_mode(
+      {.name = "Naive summation error grows with n",
+       .trigger = fmt::format("summing 0.1 repeated n times and n uniforms, n = 10 ... {}",
+                              num(static_cast<double>(n_max), 3)),
+       .symptom = fmt::format(
+           "relative error of the naive loop {} at n = 10 and {} at n = {} for 0.1 repeated "
+           "(slope {} on log-log axes); {} for the uniforms at n = {} (slope {})",
+           num(c_naive[0], 3), num(c_naive[m - 1], 3), num(n_d[m - 1], 3), num(slope_tenth, 3),
+           num(u_naive[m - 1], 3), num(n_d[m - 1], 3), num(slope_uniform, 3)),
+       .why = "each addition s + x_k rounds with relative error up to u of the running sum, "
+              "and the running sum grows with k: the n - 1 rounding errors accumulate, "
+              "systematically when they have one sign (4).",
+       .mitigation = fmt::format(
+           "Kahan summation carries the lost low-order bits in a correction term: error at "
+           "most {} u over all n (bound 2u); pairwise summation {} at n = {} (bound "
+           "ceil(log2 n) u).",
+           num(kahan_worst / kU, 3), num(u_pair[m - 1], 3), num(n_d[m - 1], 3))});
 }
 
 // ---- 3. Variance ----------------------------------------------------------------------
@@ -286,7 +300,7 @@ void summation(mlc::Report& report, mlc::Rng& rng, bool quick) {
 void variance(mlc::Report& report, mlc::Rng& rng, bool quick) {
   report.section("Sample variance: one-pass, two-pass and Welford");
   const Eigen::Index n = quick ? 200 : 1000;
-  const Eigen::VectorXd ratio = logspace(0, 28, 2);  // mean / std = 1 ... 1e14
+  const Eigen::VectorXd ratio = logspace(0, 28, 2);    // mean / std = 1 ... 1e14
   const Eigen::VectorXd noise = rng.normal_vector(n);  // std 1; the same draw for every mean
   const auto m = ratio.size();
   Eigen::VectorXd one(m), two(m), wel(m), one_value(m), bound_one(m), bound_wel(m);
@@ -342,8 +356,8 @@ void variance(mlc::Report& report, mlc::Rng& rng, bool quick) {
                 "(std = 1, log axes). Errors of exactly 0 are drawn at 1e-18.");
   std::vector<std::vector<std::string>> rows;
   for (Eigen::Index j = 0; j < m; j += 4)
-    rows.push_back({num(ratio[j], 2), num(one_value[j], 4), num(one[j], 3), num(two[j], 3),
-                    num(wel[j], 3)});
+    rows.push_back(
+        {num(ratio[j], 2), num(one_value[j], 4), num(one[j], 3), num(two[j], 3), num(wel[j], 3)});
   report.table({"mean / std", "one-pass value", "one-pass rel. error", "two-pass rel. error",
                 "Welford rel. error"},
                rows);
@@ -352,28 +366,28 @@ void variance(mlc::Report& report, mlc::Rng& rng, bool quick) {
       "from mean/std = {} on (relative error {} at 1e8); "
       "it returned a negative variance at {} of the {} ratios. Two-pass and Welford stay "
       "within a small multiple of u mean/std: {} and {} at 1e8.",
-      num(one[at1e4], 3), num(first_lost, 3),
-      num(one[at1e8], 3), negatives, m, num(two[at1e8], 3), num(wel[at1e8], 3)));
+      num(one[at1e4], 3), num(first_lost, 3), num(one[at1e8], 3), negatives, m, num(two[at1e8], 3),
+      num(wel[at1e8], 3)));
   fmt::print("variance: mean/std = 1e8: one-pass error {:.2e}, two-pass {:.2e}, Welford {:.2e}\n",
              one[at1e8], two[at1e8], wel[at1e8]);
 
-  report.failure_mode({
-      .name = "One-pass variance loses every digit when mean/std > 1e8",
-      .trigger = fmt::format("n = {} values with std 1 and mean from 1 to 1e14", n),
-      .symptom = fmt::format(
-          "relative error of (sum x^2 - (sum x)^2/n)/(n-1): {} at mean/std = 1e4, {} at 1e8, "
-          "{} at 1e12; relative error >= 0.5 from mean/std = {} on; negative variance at {} "
-          "of {} ratios",
-          num(one[at1e4], 3), num(one[at1e8], 3), num(one[at1e12], 3), num(first_lost, 3),
-          negatives, m),
-      .why = "sum x^2 and (sum x)^2/n are each about n mean^2 and carry rounding errors of "
-             "u n mean^2; their difference n std^2 is smaller by (std/mean)^2, so the "
-             "relative error is u (mean/std)^2, which reaches 1 at mean/std = 1/sqrt(u) = 9.5e7.",
-      .mitigation = fmt::format(
-          "subtract the mean before squaring: two-pass relative error {} and Welford's "
-          "one-pass update {} at mean/std = 1e8 ({} and {} at 1e12), both within the "
-          "conditioning limit u mean/std.",
-          num(two[at1e8], 3), num(wel[at1e8], 3), num(two[at1e12], 3), num(wel[at1e12], 3))});
+  report.failure_mode(
+      {.name = "One-pass variance loses every digit when mean/std > 1e8",
+       .trigger = fmt::format("n = {} values with std 1 and mean from 1 to 1e14", n),
+       .symptom = fmt::format(
+           "relative error of (sum x^2 - (sum x)^2/n)/(n-1): {} at mean/std = 1e4, {} at 1e8, "
+           "{} at 1e12; relative error >= 0.5 from mean/std = {} on; negative variance at {} "
+           "of {} ratios",
+           num(one[at1e4], 3), num(one[at1e8], 3), num(one[at1e12], 3), num(first_lost, 3),
+           negatives, m),
+       .why = "sum x^2 and (sum x)^2/n are each about n mean^2 and carry rounding errors of "
+              "u n mean^2; their difference n std^2 is smaller by (std/mean)^2, so the "
+              "relative error is u (mean/std)^2, which reaches 1 at mean/std = 1/sqrt(u) = 9.5e7.",
+       .mitigation = fmt::format(
+           "subtract the mean before squaring: two-pass relative error {} and Welford's "
+           "one-pass update {} at mean/std = 1e8 ({} and {} at 1e12), both within the "
+           "conditioning limit u mean/std.",
+           num(two[at1e8], 3), num(wel[at1e8], 3), num(two[at1e12], 3), num(wel[at1e12], 3))});
 }
 
 // ---- 4. log-sum-exp and softmax -------------------------------------------------------
@@ -421,7 +435,8 @@ void softmax(mlc::Report& report, mlc::Rng& rng, bool quick) {
       [&](double c) { return std::isfinite(fp::naive_log_sum_exp(logits(c))); }, 0.0, 1e4);
   const double sm_under = -fp::last_double_where(
       [&](double t) { return fp::naive_softmax(logits(-t)).allFinite(); }, 0.0, 1e4);
-  const double lse_w = fp::log_sum_exp(w);  // the sum e^c sum e^w_i overflows at log(DBL_MAX) - this
+  const double lse_w =
+      fp::log_sum_exp(w);  // the sum e^c sum e^w_i overflows at log(DBL_MAX) - this
   report.metric("softmax.naive_wrong_above_logit", sm_wrong);
   report.metric("softmax.naive_nan_above_logit", sm_nan);
   report.metric("softmax.naive_nan_below_logit", sm_under);
@@ -438,7 +453,8 @@ void softmax(mlc::Report& report, mlc::Rng& rng, bool quick) {
     const double predicted = kLogDblMax - std::log(static_cast<double>(k));
     report.metric(fmt::format("lse.equal_logits_K{}.naive_inf_above_logit", k), c_over);
     report.metric(fmt::format("lse.equal_logits_K{}.predicted_inf_logit", k), predicted);
-    rows.push_back({std::to_string(k), fmt::format("{:.9f}", c_over), fmt::format("{:.9f}", predicted)});
+    rows.push_back(
+        {std::to_string(k), fmt::format("{:.9f}", c_over), fmt::format("{:.9f}", predicted)});
   }
   // Where naive and shifted both work, how do they compare? (|c| <= 700)
   double naive_inside = 0, stable_inside = 0, naive_subnormal = 0;
@@ -448,7 +464,8 @@ void softmax(mlc::Report& report, mlc::Rng& rng, bool quick) {
       stable_inside = std::max(stable_inside, sm_stable[j]);
     }
     // Below c = log(DBL_MIN) = -708.4 the terms e^z_i are subnormal: fewer significant bits.
-    if (shift[j] < -700 && std::isfinite(sm_naive[j])) naive_subnormal = std::max(naive_subnormal, sm_naive[j]);
+    if (shift[j] < -700 && std::isfinite(sm_naive[j]))
+      naive_subnormal = std::max(naive_subnormal, sm_naive[j]);
   }
   report.metric("softmax.naive.worst_abs_error_below_minus_700", naive_subnormal);
   report.metric("softmax.naive.worst_abs_error_within_700", naive_inside);
@@ -483,33 +500,36 @@ void softmax(mlc::Report& report, mlc::Rng& rng, bool quick) {
       "is 0/0 = NaN below c = {:.9f}; just above that, the terms are subnormal and the naive "
       "softmax error rises to {}. Where both work (|c| <= 700) the naive softmax error is at "
       "most {} and the shifted one {}.",
-      lse_inf, kLogDblMax - lse_w, sm_wrong, sm_nan, kLogDblMax, sm_under,
-      num(naive_subnormal, 3), num(naive_inside, 3), num(stable_inside, 3)));
-  report.text("With K equal logits the sum K e^c overflows earlier still, at log(DBL_MAX) - log K:");
+      lse_inf, kLogDblMax - lse_w, sm_wrong, sm_nan, kLogDblMax, sm_under, num(naive_subnormal, 3),
+      num(naive_inside, 3), num(stable_inside, 3)));
+  report.text(
+      "With K equal logits the sum K e^c overflows earlier still, at log(DBL_MAX) - log K:");
   report.table({"K equal logits", "naive log-sum-exp inf above c =", "log(DBL_MAX) - log K"}, rows);
   report.text(fmt::format(
       "The shifted forms are finite and accurate for every logit tried: worst softmax error "
       "{} and worst log-sum-exp relative error {} u over c = -1000 ... 1000.",
       num(finite_max(sm_stable), 3), num(finite_max(lse_stable) / kU, 3)));
-  fmt::print("softmax: naive wrong above logit {:.6f}, NaN above {:.6f} (log DBL_MAX = {:.6f}); shifted worst error {:.2e}\n",
-             sm_wrong, sm_nan, kLogDblMax, finite_max(sm_stable));
+  fmt::print(
+      "softmax: naive wrong above logit {:.6f}, NaN above {:.6f} (log DBL_MAX = {:.6f}); shifted "
+      "worst error {:.2e}\n",
+      sm_wrong, sm_nan, kLogDblMax, finite_max(sm_stable));
 
-  report.failure_mode({
-      .name = "Naive softmax overflows at logits near log(DBL_MAX) = 709.78",
-      .trigger = fmt::format("K = {} logits with the largest c swept from -1000 to 1000", K),
-      .symptom = fmt::format(
-          "naive log-sum-exp returns inf above c = {:.6f}; naive softmax returns all zeros "
-          "above c = {:.6f} and NaN above c = {:.6f} (log(DBL_MAX) = {:.6f}); below c = {:.6f} "
-          "it returns 0/0 = NaN; with 1000 equal logits log-sum-exp is inf above {}",
-          lse_inf, sm_wrong, sm_nan, kLogDblMax, sm_under, rows[2][1]),
-      .why = "exp(z) exceeds DBL_MAX = 1.8e308 for z > 709.78 and rounds to inf, and the sum "
-             "of the K terms overflows earlier, by the log of the mass of the other terms; "
-             "inf/inf is NaN. Below -745.13 exp(z) rounds to 0 and the normaliser vanishes.",
-      .mitigation = fmt::format(
-          "subtract the largest logit first (10), (11): the result is unchanged in exact "
-          "arithmetic, every exponent is <= 0 and the largest term is exactly 1. Worst "
-          "measured softmax error {} and log-sum-exp relative error {} u over c = -1000 ... 1000.",
-          num(finite_max(sm_stable), 3), num(finite_max(lse_stable) / kU, 3))});
+  report.failure_mode(
+      {.name = "Naive softmax overflows at logits near log(DBL_MAX) = 709.78",
+       .trigger = fmt::format("K = {} logits with the largest c swept from -1000 to 1000", K),
+       .symptom = fmt::format(
+           "naive log-sum-exp returns inf above c = {:.6f}; naive softmax returns all zeros "
+           "above c = {:.6f} and NaN above c = {:.6f} (log(DBL_MAX) = {:.6f}); below c = {:.6f} "
+           "it returns 0/0 = NaN; with 1000 equal logits log-sum-exp is inf above {}",
+           lse_inf, sm_wrong, sm_nan, kLogDblMax, sm_under, rows[2][1]),
+       .why = "exp(z) exceeds DBL_MAX = 1.8e308 for z > 709.78 and rounds to inf, and the sum "
+              "of the K terms overflows earlier, by the log of the mass of the other terms; "
+              "inf/inf is NaN. Below -745.13 exp(z) rounds to 0 and the normaliser vanishes.",
+       .mitigation = fmt::format(
+           "subtract the largest logit first (10), (11): the result is unchanged in exact "
+           "arithmetic, every exponent is <= 0 and the largest term is exactly 1. Worst "
+           "measured softmax error {} and log-sum-exp relative error {} u over c = -1000 ... 1000.",
+           num(finite_max(sm_stable), 3), num(finite_max(lse_stable) / kU, 3))});
 }
 
 // ---- 5. log1p and expm1 ---------------------------------------------------------------
@@ -573,18 +593,18 @@ void log1p_expm1(mlc::Report& report, bool quick) {
   fmt::print("log1p: naive error {:.2e} at 1e-8, {:.2e} at 1e-17; Kahan worst {:.2f} u\n",
              naive_at_1em8, naive_at_1em17, finite_max(l_kahan) / kU);
 
-  report.failure_mode({
-      .name = "log(1 + x) returns 0 for x below u",
-      .trigger = "x swept from 1e-20 to 1",
-      .symptom = fmt::format("relative error {} at x = 1e-8 and {} at x = 1e-17, following u / x",
-                             num(naive_at_1em8, 3), num(naive_at_1em17, 3)),
-      .why = "fl(1 + x) keeps only the digits of x above 2^-53: the rest is lost before the "
-             "logarithm is taken, and for x < u it is all of x.",
-      .mitigation = fmt::format(
-          "log1p: Kahan's trick (13) measured at most {} u, std::log1p {} u; for "
-          "exp(x) - 1, expm1 (Kahan's trick {} u).",
-          num(finite_max(l_kahan) / kU, 3), num(finite_max(l_std) / kU, 3),
-          num(finite_max(e_kahan) / kU, 3))});
+  report.failure_mode(
+      {.name = "log(1 + x) returns 0 for x below u",
+       .trigger = "x swept from 1e-20 to 1",
+       .symptom = fmt::format("relative error {} at x = 1e-8 and {} at x = 1e-17, following u / x",
+                              num(naive_at_1em8, 3), num(naive_at_1em17, 3)),
+       .why = "fl(1 + x) keeps only the digits of x above 2^-53: the rest is lost before the "
+              "logarithm is taken, and for x < u it is all of x.",
+       .mitigation =
+           fmt::format("log1p: Kahan's trick (13) measured at most {} u, std::log1p {} u; for "
+                       "exp(x) - 1, expm1 (Kahan's trick {} u).",
+                       num(finite_max(l_kahan) / kU, 3), num(finite_max(l_std) / kU, 3),
+                       num(finite_max(e_kahan) / kU, 3))});
 }
 
 // ---- 6. Sigmoid and the log-loss ------------------------------------------------------
@@ -684,7 +704,8 @@ void log_loss(mlc::Report& report, mlc::Rng& rng, bool quick) {
     for (double t = -50.0; t <= 50.0; t += 0.5) {
       const Eigen::VectorXd at = Eigen::VectorXd::Constant(1, t);
       const auto f = [y](const Eigen::VectorXd& v) { return fp::log_loss(v[0], y); };
-      const Eigen::VectorXd derivative = Eigen::VectorXd::Constant(1, fp::log_loss_derivative(t, y));
+      const Eigen::VectorXd derivative =
+          Eigen::VectorXd::Constant(1, fp::log_loss_derivative(t, y));
       const auto c = mlc::gradcheck(f, derivative, at);
       per_example = std::max(per_example, c.max_relative_error);
     }
@@ -707,21 +728,23 @@ void log_loss(mlc::Report& report, mlc::Rng& rng, bool quick) {
   fmt::print("log-loss: naive inf above z = {:.6f}; stable worst {:.2f} u; gradcheck {:.2e}\n",
              inf_above, stable_worst / kU, std::max(per_example, check.max_relative_error));
 
-  report.failure_mode({
-      .name = "Naive log-loss returns inf for confident wrong logits and NaN for confident right ones",
-      .trigger = "the naive loss -[y log s + (1-y) log(1-s)], s = 1/(1+e^-z), over z = 0.01 ... 631",
-      .symptom = fmt::format(
-          "y = 0: inf for z above {:.6f}; y = 1: NaN from the same logit on, after a relative "
-          "error growing like u e^z ({} at z = {}); y = 0 and z below {:.6f}: NaN",
-          inf_above, num(naive1[last_finite1], 3), num(z[last_finite1], 4), nan_below),
-      .why = "the sigmoid rounds to 1 once e^-z < u (z > 53 log 2) and to 0 once e^-z "
-             "overflows; the logarithm of 1 - 1 = 0 is -inf and 0 * log 0 is NaN. The "
-             "information was lost in the sigmoid, before the logarithm.",
-      .mitigation = fmt::format(
-          "compute the loss from the logit, max(z,0) - yz + log1p(e^-|z|) (17): worst "
-          "relative error {} u over the sweep; its derivative (18) checked to {} even at "
-          "|z| = 50.",
-          num(stable_worst / kU, 3), num(per_example, 3))});
+  report.failure_mode(
+      {.name =
+           "Naive log-loss returns inf for confident wrong logits and NaN for confident right ones",
+       .trigger =
+           "the naive loss -[y log s + (1-y) log(1-s)], s = 1/(1+e^-z), over z = 0.01 ... 631",
+       .symptom = fmt::format(
+           "y = 0: inf for z above {:.6f}; y = 1: NaN from the same logit on, after a relative "
+           "error growing like u e^z ({} at z = {}); y = 0 and z below {:.6f}: NaN",
+           inf_above, num(naive1[last_finite1], 3), num(z[last_finite1], 4), nan_below),
+       .why = "the sigmoid rounds to 1 once e^-z < u (z > 53 log 2) and to 0 once e^-z "
+              "overflows; the logarithm of 1 - 1 = 0 is -inf and 0 * log 0 is NaN. The "
+              "information was lost in the sigmoid, before the logarithm.",
+       .mitigation = fmt::format(
+           "compute the loss from the logit, max(z,0) - yz + log1p(e^-|z|) (17): worst "
+           "relative error {} u over the sweep; its derivative (18) checked to {} even at "
+           "|z| = 50.",
+           num(stable_worst / kU, 3), num(per_example, 3))});
 }
 
 void run(const mlc::Options& opt) {
@@ -742,4 +765,6 @@ void run(const mlc::Options& opt) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return mlc::lesson_main(argc, argv, kLesson, run); }
+int main(int argc, char** argv) {
+  return mlc::lesson_main(argc, argv, kLesson, run);
+}

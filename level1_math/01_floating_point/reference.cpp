@@ -58,13 +58,19 @@ std::vector<Real> softmax(const Eigen::Ref<const Eigen::VectorXd>& z) {
 }
 
 // Not log(1 + Real(x)): even 168 bits keep only ~30 digits of x = 1e-20 in 1 + x.
-Real log1p(double x) { return boost::math::log1p(Real(x)); }
-Real expm1(double x) { return boost::math::expm1(Real(x)); }
-Real sigmoid(double z) { return 1 / (1 + exp(-Real(z))); }
+Real log1p(double x) {
+  return boost::math::log1p(Real(x));
+}
+Real expm1(double x) {
+  return boost::math::expm1(Real(x));
+}
+Real sigmoid(double z) {
+  return 1 / (1 + exp(-Real(z)));
+}
 
 Real log_loss(double z, double y) {
-  const Real neg_log_s = boost::math::log1p(exp(-Real(z)));      // -log s(z)
-  const Real neg_log_1ms = boost::math::log1p(exp(Real(z)));     // -log(1 - s(z))
+  const Real neg_log_s = boost::math::log1p(exp(-Real(z)));   // -log s(z)
+  const Real neg_log_1ms = boost::math::log1p(exp(Real(z)));  // -log(1 - s(z))
   return Real(y) * neg_log_s + (1 - Real(y)) * neg_log_1ms;
 }
 

@@ -25,7 +25,9 @@ using Real = ref::Real;
 constexpr double kU = 0x1p-53;
 const double kLogDblMax = std::log(DBL_MAX);
 
-double ulp(double x) { return std::nextafter(x, INFINITY) - x; }
+double ulp(double x) {
+  return std::nextafter(x, INFINITY) - x;
+}
 
 // ---- Machine epsilon, unit roundoff, range ---------------------------------------------
 
@@ -50,7 +52,8 @@ TEST(MachineEpsilon, UnitRoundoffIsTheLargestXWithOnePlusXEqualToOne) {
 }
 
 TEST(MachineEpsilon, ExpOverflowThresholdFoundByBisectionIsLogDblMax) {
-  const double t = fp::last_double_where([](double x) { return std::isfinite(std::exp(x)); }, 0.0, 1000.0);
+  const double t =
+      fp::last_double_where([](double x) { return std::isfinite(std::exp(x)); }, 0.0, 1000.0);
   EXPECT_LE(std::abs(t - kLogDblMax), ulp(kLogDblMax)) << t;
   EXPECT_TRUE(std::isfinite(std::exp(t)));
   EXPECT_TRUE(std::isinf(std::exp(std::nextafter(t, INFINITY))));
@@ -87,10 +90,12 @@ TEST(Summation, KahanSumOfTenthIsCorrectToTwoUnitRoundoffs) {
   for (const Eigen::Index n : {10, 1000, 100000, 1000000}) {
     const Eigen::VectorXd x = Eigen::VectorXd::Constant(n, 0.1);
     const Real exact = Real(n) * Real(0.1);
-    EXPECT_LE(ref::relative_error(fp::kahan_sum(x), exact), 2 * kU) << n;           // (6)
+    EXPECT_LE(ref::relative_error(fp::kahan_sum(x), exact), 2 * kU) << n;  // (6)
     EXPECT_LE(ref::relative_error(fp::pairwise_sum(x), exact),
-              std::ceil(std::log2(static_cast<double>(n))) * kU) << n;           // (5)
-    EXPECT_LE(ref::relative_error(fp::naive_sum(x), exact), static_cast<double>(n - 1) * kU) << n;  // (4)
+              std::ceil(std::log2(static_cast<double>(n))) * kU)
+        << n;  // (5)
+    EXPECT_LE(ref::relative_error(fp::naive_sum(x), exact), static_cast<double>(n - 1) * kU)
+        << n;  // (4)
   }
 }
 
@@ -348,9 +353,11 @@ TEST(LogLoss, DerivativeMatchesCentralDifferencesEvenWhenSaturated) {
     for (const double z : {-50.0, -30.0, -5.0, -0.5, 0.0, 0.5, 5.0, 30.0, 50.0}) {
       const auto f = [y](const Eigen::VectorXd& v) { return fp::log_loss(v[0], y); };
       const Eigen::VectorXd at = Eigen::VectorXd::Constant(1, z);
-      const Eigen::VectorXd derivative = Eigen::VectorXd::Constant(1, fp::log_loss_derivative(z, y));
+      const Eigen::VectorXd derivative =
+          Eigen::VectorXd::Constant(1, fp::log_loss_derivative(z, y));
       const auto check = mlc::gradcheck(f, derivative, at);
-      EXPECT_TRUE(check.passes(1e-6)) << "z = " << z << ", y = " << y << ": " << check.max_relative_error;
+      EXPECT_TRUE(check.passes(1e-6))
+          << "z = " << z << ", y = " << y << ": " << check.max_relative_error;
     }
 }
 
