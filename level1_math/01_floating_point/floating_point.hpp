@@ -82,8 +82,8 @@ double welford_variance(const Eigen::Ref<const Eigen::VectorXd>& x);
 double naive_log_sum_exp(const Eigen::Ref<const Eigen::VectorXd>& z);
 // (10) m + log(sum exp(z_i - m)) with m = max z_i: no overflow, no total underflow.
 double log_sum_exp(const Eigen::Ref<const Eigen::VectorXd>& z);
-// exp(z_i) / sum exp(z_j) as written: inf / inf = NaN once exp overflows, 0 / 0 = NaN
-// when every exp underflows.
+// exp(z_i) / sum exp(z_j) as written: all zeros (e^z_i / inf) once only the sum overflows,
+// inf / inf = NaN once exp itself overflows, 0 / 0 = NaN when every exp underflows.
 Eigen::VectorXd naive_softmax(const Eigen::Ref<const Eigen::VectorXd>& z);
 // (11) exp(z_i - m) / sum exp(z_j - m): the shift leaves the result unchanged exactly.
 Eigen::VectorXd softmax(const Eigen::Ref<const Eigen::VectorXd>& z);
@@ -106,8 +106,9 @@ double expm1_kahan(double x);
 double naive_sigmoid(double z);
 // (15) the branch that never overflows: z >= 0: 1 / (1 + e^-z); z < 0: e^z / (1 + e^z).
 double sigmoid(double z);
-// (16) -[y log s + (1 - y) log(1 - s)] with s = naive_sigmoid(z): inf once s rounds to 1
-// (y < 1, z > ~36.7), NaN from 0 * log(0) when s underflows to 0 and y = 0.
+// (16) -[y log s + (1 - y) log(1 - s)] with s = naive_sigmoid(z). Once s rounds to 1
+// (z >= 53 log 2 = 36.74) it is inf for y < 1 and NaN for y = 1 (0 * log 0); once s is 0
+// (z < -709.78) it is inf for y > 0 and NaN for y = 0.
 double naive_log_loss(double z, double y);
 // (17) the same loss from the logit: max(z, 0) - y z + log1p(exp(-|z|)). y in [0, 1].
 double log_loss(double z, double y);

@@ -396,6 +396,23 @@ TEST(FailureMode, NaiveLogLossIsInfOrNaNAboveFiftyThreeLogTwo) {
   EXPECT_LE(ref::relative_error(fp::log_loss(-700.0, 0.0), ref::log_loss(-700.0, 0.0)), 2 * kU);
 }
 
+// ---- The program reports what the library measures ---------------------------------------
+
+TEST(Program, QuickRunReportsTheThresholdsAndFailuresItClaims) {
+  mlc::testing::TempDir dir;
+  const auto run = mlc::testing::run_lesson({"--quick", "--out", dir.str()});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto m = mlc::testing::read_metrics(dir.path());
+  EXPECT_EQ(m.at("unit_roundoff.found"), 0x1p-53);
+  EXPECT_EQ(m.at("exp.overflow_threshold"), m.at("exp.log_dbl_max"));
+  EXPECT_EQ(m.at("softmax.naive_nan_above_logit"), kLogDblMax);
+  EXPECT_NEAR(m.at("log_loss.naive_inf_above_logit"), 53 * std::log(2.0), 1e-9);
+  EXPECT_GT(m.at("variance.one_pass.rel_error_at_1e12"), 1.0);  // no digit left
+  EXPECT_LT(m.at("variance.welford.rel_error_at_1e8"), 1e-6);
+  EXPECT_LE(m.at("summation.kahan.max_rel_error_over_u"), 2.0);  // bound (6)
+  EXPECT_GT(m.at("summation.tenth.naive.loglog_slope"), 0.8);    // systematic: ~n
+}
+
 // ---- The reference itself -----------------------------------------------------------------
 
 TEST(Reference, RelativeErrorFlagsFailuresAndHandlesZero) {
