@@ -11,8 +11,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include <Eigen/Eigenvalues>
 #include <fmt/format.h>
+#include <Eigen/Eigenvalues>
 
 #include "mlc/cli.hpp"
 #include "mlc/data.hpp"
@@ -30,7 +30,10 @@ using Eigen::VectorXd;
 namespace {
 
 const mlc::LessonInfo kLesson{
-    "stochastic_optimization", "level1_math", "1.5", "Stochastic optimization",
+    "stochastic_optimization",
+    "level1_math",
+    "1.5",
+    "Stochastic optimization",
     "Mini-batch SGD with constant, 1/t, step-decay and cosine schedules; momentum, AdaGrad, "
     "RMSProp, Adam (with bias correction) and AMSGrad; Newton's method and L-BFGS. On the "
     "L2-regularized logistic loss of the breast-cancer data it compares them per epoch and per "
@@ -101,7 +104,8 @@ void run(const mlc::Options& opt) {
   const so::LogisticLoss& loss = data.train;
   const Index d = loss.dim();
   const so::SmoothProblem logistic = so::logistic_problem(loss);
-  so::DeterministicOptions exact{.max_iterations = 100, .gradient_tolerance = 1e-12,
+  so::DeterministicOptions exact{.max_iterations = 100,
+                                 .gradient_tolerance = 1e-12,
                                  .cost_of_hessian = static_cast<double>(d)};
   const VectorXd w0 = VectorXd::Zero(d);
   const so::Trace newton_ref = so::newton(logistic, w0, true, exact);
@@ -110,8 +114,8 @@ void run(const mlc::Options& opt) {
   const double f_star = newton_ref.values.back();
   // ||∇f|| ≤ 1e-8: below that the Armijo test compares values that differ by less than
   // their rounding error, and L-BFGS's pairs (s, y) are mostly noise.
-  const so::Trace lbfgs_ref = so::lbfgs(logistic, w0, 10, {.max_iterations = 500,
-                                                           .gradient_tolerance = 1e-8});
+  const so::Trace lbfgs_ref =
+      so::lbfgs(logistic, w0, 10, {.max_iterations = 500, .gradient_tolerance = 1e-8});
   const double lbfgs_dist = (lbfgs_ref.iterates.back() - w_star).norm();
   const Eigen::SelfAdjointEigenSolver<MatrixXd> hess_eig(loss.hessian(w_star));
   const double mu = hess_eig.eigenvalues().minCoeff(), L = hess_eig.eigenvalues().maxCoeff();
@@ -123,14 +127,16 @@ void run(const mlc::Options& opt) {
     accs.push_back(ds.test.accuracy(t.iterates.back()));
   }
   const double test_acc = to_vector(accs).mean();
-  const double test_sd = accs.size() > 1
-      ? std::sqrt((to_vector(accs).array() - test_acc).square().sum() / (accs.size() - 1.0))
-      : 0.0;
-  fmt::print("Breast cancer: {} train / {} test rows, d = {} (with intercept), λ = {}\n",
-             loss.n(), data.test.n(), d, kL2);
-  fmt::print("Newton: f* = {:.10f} in {} iterations; L-BFGS(10) lands {:.2e} away in {}; "
-             "test accuracy {:.4f}; Hessian eigenvalues in [{:.4f}, {:.3f}]\n",
-             f_star, newton_ref.iterations(), lbfgs_dist, lbfgs_ref.iterations(), test_acc, mu, L);
+  const double test_sd =
+      accs.size() > 1
+          ? std::sqrt((to_vector(accs).array() - test_acc).square().sum() / (accs.size() - 1.0))
+          : 0.0;
+  fmt::print("Breast cancer: {} train / {} test rows, d = {} (with intercept), λ = {}\n", loss.n(),
+             data.test.n(), d, kL2);
+  fmt::print(
+      "Newton: f* = {:.10f} in {} iterations; L-BFGS(10) lands {:.2e} away in {}; "
+      "test accuracy {:.4f}; Hessian eigenvalues in [{:.4f}, {:.3f}]\n",
+      f_star, newton_ref.iterations(), lbfgs_dist, lbfgs_ref.iterations(), test_acc, mu, L);
 
   report.section("The problem: L2-regularized logistic loss on breast cancer");
   report.text(fmt::format(
@@ -316,8 +322,8 @@ void run(const mlc::Options& opt) {
   for (std::size_t i = 0; i < etas.size(); ++i) {
     mlc::Rng nf_rng = rng.derive(300 + i);
     const long relax = static_cast<long>(relaxations / (etas[i] * mu));
-    const auto nf = so::measure_noise_floor(loss, w_star, f_star, etas[i], 4, relax, steps,
-                                            eval_every, nf_rng);
+    const auto nf =
+        so::measure_noise_floor(loss, w_star, f_star, etas[i], 4, relax, steps, eval_every, nf_rng);
     const double th = so::noise_floor_theory(etas[i], trace_sigma, 4);
     eta_rows.push_back({mlc::num(etas[i]), mlc::num(nf.mean_excess, 4),
                         mlc::num(nf.standard_error, 2), mlc::num(th, 4),
@@ -351,8 +357,8 @@ void run(const mlc::Options& opt) {
                 "Mean excess loss of constant-step SGD in its stationary regime against the "
                 "batch size, with the first-order theory (7).");
   report.timing("noise_floor_seconds", timer.seconds());
-  fmt::print("Noise floor: tr Σ = {:.4f}, slope {:.3f} (theory -1), {:.2f} s\n", trace_sigma,
-             slope, timer.seconds());
+  fmt::print("Noise floor: tr Σ = {:.4f}, slope {:.3f} (theory -1), {:.2f} s\n", trace_sigma, slope,
+             timer.seconds());
 
   // ---- (d) Schedules ---------------------------------------------------------------------
   timer.reset();
@@ -363,9 +369,12 @@ void run(const mlc::Options& opt) {
   const long total = steps_per_epoch * sched_epochs;
   const std::vector<so::Schedule> schedules = {
       {.kind = so::ScheduleKind::constant, .eta0 = eta0},
-      {.kind = so::ScheduleKind::inverse_time, .eta0 = eta0,
+      {.kind = so::ScheduleKind::inverse_time,
+       .eta0 = eta0,
        .tau = std::round(1.0 / (eta0 * mu))},  // η_t ≈ 1/(μ t) late: Bottou et al. Thm 4.7
-      {.kind = so::ScheduleKind::step_decay, .eta0 = eta0, .drop_every = total / 6,
+      {.kind = so::ScheduleKind::step_decay,
+       .eta0 = eta0,
+       .drop_every = total / 6,
        .drop_factor = 0.5},
       {.kind = so::ScheduleKind::cosine, .eta0 = eta0, .total_steps = total}};
   const std::vector<std::string> sched_keys = {"constant", "inverse_time", "step_decay", "cosine"};
@@ -387,7 +396,8 @@ void run(const mlc::Options& opt) {
     sched_final.push_back(tail);
     fig_sched.line(range(static_cast<Index>(h.loss.size())), gaps(h.loss, f_star),
                    describe(schedules[i]));
-    sched_rows.push_back({describe(schedules[i]), mlc::num(tail, 3), mlc::num(tail / floor_const, 3)});
+    sched_rows.push_back(
+        {describe(schedules[i]), mlc::num(tail, 3), mlc::num(tail / floor_const, 3)});
     report.metric("schedules." + sched_keys[i] + ".final_gap", tail);
     report.metric("schedules." + sched_keys[i] + ".ratio_to_floor", tail / floor_const);
   }
@@ -423,12 +433,13 @@ void run(const mlc::Options& opt) {
   paths.push_back({"GD + Armijo", "gd", so::gradient_descent_armijo(rosen, r0, ropt)});
   paths.push_back({"Newton (damped)", "newton", so::newton(rosen, r0, true, ropt)});
   paths.push_back({"L-BFGS (m = 5)", "lbfgs", so::lbfgs(rosen, r0, 5, ropt)});
-  paths.push_back({"Adam (η = 0.02)", "adam",
-                   so::run_optimizer(rosen, r0,
-                                     {.method = so::Method::adam, .schedule = {.eta0 = 0.02}},
-                                     adam_iters, ropt)});
+  paths.push_back(
+      {"Adam (η = 0.02)", "adam",
+       so::run_optimizer(rosen, r0, {.method = so::Method::adam, .schedule = {.eta0 = 0.02}},
+                         adam_iters, ropt)});
   const int grid = 160;
-  const VectorXd xs = VectorXd::LinSpaced(grid, -2.0, 2.0), ys = VectorXd::LinSpaced(grid, -1.0, 3.0);
+  const VectorXd xs = VectorXd::LinSpaced(grid, -2.0, 2.0),
+                 ys = VectorXd::LinSpaced(grid, -1.0, 3.0);
   MatrixXd z(grid, grid);
   for (int i = 0; i < grid; ++i)
     for (int j = 0; j < grid; ++j) z(i, j) = so::rosenbrock(VectorXd{{xs(j), ys(i)}});
@@ -450,11 +461,10 @@ void run(const mlc::Options& opt) {
     py.push_back(t.iterates.back()(1));
     fig_rosen.line_points(to_vector(px), to_vector(py), p.name, {.point_size = 0.3});
     const double err = (t.iterates.back() - r_star).norm();
-    rosen_rows.push_back({p.name, std::to_string(t.iterations()),
-                          std::to_string(t.function_evaluations),
-                          std::to_string(t.gradient_evaluations),
-                          std::to_string(t.hessian_evaluations), mlc::num(err, 3),
-                          t.converged ? "yes" : "no"});
+    rosen_rows.push_back(
+        {p.name, std::to_string(t.iterations()), std::to_string(t.function_evaluations),
+         std::to_string(t.gradient_evaluations), std::to_string(t.hessian_evaluations),
+         mlc::num(err, 3), t.converged ? "yes" : "no"});
     const std::string key = "rosenbrock." + p.key;
     report.metric(key + ".iterations", t.iterations());
     report.metric(key + ".function_evaluations", static_cast<double>(t.function_evaluations));
@@ -470,9 +480,9 @@ void run(const mlc::Options& opt) {
       "f(x, y) = (1 - x)² + 100 (y - x²)² (14) from (-1.2, 1); stop at ||∇f|| ≤ 1e-8 or "
       "{} iterations ({} for Adam, which uses the exact gradient here).",
       ropt.max_iterations, adam_iters));
-  report.table({"method", "iterations", "f evals", "∇f evals", "Hessians", "||x - x*||",
-                "converged"},
-               rosen_rows);
+  report.table(
+      {"method", "iterations", "f evals", "∇f evals", "Hessians", "||x - x*||", "converged"},
+      rosen_rows);
   report.figure(fig_rosen, "rosenbrock",
                 "Paths on the Rosenbrock valley: Newton and L-BFGS follow the curved valley in "
                 "tens of steps; gradient descent zig-zags across it.");
@@ -501,7 +511,8 @@ void run(const mlc::Options& opt) {
   // x averaged over the last period (3 rounds): Adam oscillates inside each period.
   auto last_period_mean = [&](const VectorXd& x) { return x.tail(3).mean(); };
   const double adam_x = last_period_mean(adam_run.x), ams_x = last_period_mean(ams_run.x);
-  const double adam_regret = adam_run.average_regret(T - 1), ams_regret = ams_run.average_regret(T - 1);
+  const double adam_regret = adam_run.average_regret(T - 1),
+               ams_regret = ams_run.average_regret(T - 1);
   const long T10 = T / 10;
   const double adam_regret10 = adam_run.average_regret(T10 - 1),
                ams_regret10 = ams_run.average_regret(T10 - 1);
@@ -530,8 +541,10 @@ void run(const mlc::Options& opt) {
                 "The point played by Adam and AMSGrad: Adam drifts to x = +1, the worst point; "
                 "AMSGrad goes to the optimum x = -1.");
   report.timing("reddi_seconds", timer.seconds());
-  fmt::print("Reddi counterexample: Adam x = {:.4f}, R_T/T = {:.4f}; AMSGrad x = {:.4f}, "
-             "R_T/T = {:.5f}\n", adam_x, adam_regret, ams_x, ams_regret);
+  fmt::print(
+      "Reddi counterexample: Adam x = {:.4f}, R_T/T = {:.4f}; AMSGrad x = {:.4f}, "
+      "R_T/T = {:.5f}\n",
+      adam_x, adam_regret, ams_x, ams_regret);
 
   // ---- (g) Newton and the saddle ---------------------------------------------------------
   timer.reset();
@@ -546,8 +559,8 @@ void run(const mlc::Options& opt) {
   std::vector<SaddleRun> sruns;
   sruns.push_back({"Newton (pure)", "newton", so::newton(sad, s0, false, sopt)});
   sruns.push_back({"GD (step 0.1)", "gd", so::gradient_descent_fixed(sad, s0, 0.1, sopt)});
-  sruns.push_back({"Newton (modified Hessian + Armijo)", "damped_newton",
-                   so::newton(sad, s0, true, sopt)});
+  sruns.push_back(
+      {"Newton (modified Hessian + Armijo)", "damped_newton", so::newton(sad, s0, true, sopt)});
   std::vector<std::vector<std::string>> srows;
   std::vector<std::pair<double, double>> seigs;
   for (const auto& r : sruns) {
@@ -580,66 +593,71 @@ void run(const mlc::Options& opt) {
   report.timing("saddle_seconds", timer.seconds());
 
   // ---- Failure modes ---------------------------------------------------------------------
-  report.failure_mode({
-      .name = "Constant-step SGD stalls at a noise floor",
-      .trigger = fmt::format("SGD with a constant step η = {} and batches of B = {} on the "
-                             "logistic loss, {} epochs.", eta0, sched_batch, sched_epochs),
-      .symptom = fmt::format("f - f* levels off at {} over the last tenth of the run, {} times "
-                             "the predicted floor η tr(Σ)/(4B) = {}; started at w* (η = {}) the "
-                             "measured floor falls as B^{} (theory B^-1).",
-                             mlc::num(sched_final[0], 3), mlc::num(sched_final[0] / floor_const, 3),
-                             mlc::num(floor_const, 3), eta, mlc::num(slope, 3)),
-      .why = "A mini-batch gradient has variance tr(Σ)/B that does not vanish at w*, so each "
-             "step kicks the iterate by about η√(tr Σ/B); the contraction ηH balances the kicks "
-             "at a stationary spread whose excess loss is η tr(Σ)/(4B), eq. (7).",
-      .mitigation = fmt::format("Decaying steps: 1/t reaches {} ({}× the floor), step decay {} "
-                                "({}×), cosine {} ({}×), in the same number of steps. Larger "
-                                "batches also lower the floor as 1/B (table above).",
-                                mlc::num(sched_final[1], 3), mlc::num(sched_final[1] / floor_const, 3),
-                                mlc::num(sched_final[2], 3), mlc::num(sched_final[2] / floor_const, 3),
-                                mlc::num(sched_final[3], 3), mlc::num(sched_final[3] / floor_const, 3))});
-  report.failure_mode({
-      .name = "Adam does not converge on the Reddi-Kale-Kumar problem",
-      .trigger = fmt::format("The online problem (18) with C = {}, β₁ = 0, β₂ = {}, "
-                             "α_t = {}/√t, T = {}.", C, mlc::num(beta2), alpha, T),
-      .symptom = fmt::format("Adam ends at x = {} (the worst point of [-1, 1]) with average "
-                             "regret R_T/T = {}, not decreasing (R_t/t = {} at t = T/10).",
-                             mlc::num(adam_x), mlc::num(adam_regret), mlc::num(adam_regret10)),
-      .why = "The large gradient C arrives once in three rounds; with a short memory β₂ its "
-             "square is forgotten by the next two rounds, so v_t shrinks and the two small "
-             "gradients -1 take steps almost as large as the one large step: net drift "
-             "towards +1. The effective step α_t/√v_t is not monotone, which the convergence "
-             "proof of Kingma & Ba implicitly assumed.",
-      .mitigation = fmt::format("AMSGrad divides by the running maximum of v_t, so the "
-                                "effective step never grows: it ends at x = {} with R_T/T = {} "
-                                "(R_t/t = {} at t = T/10).",
-                                mlc::num(ams_x), mlc::num(ams_regret), mlc::num(ams_regret10))});
+  report.failure_mode(
+      {.name = "Constant-step SGD stalls at a noise floor",
+       .trigger = fmt::format("SGD with a constant step η = {} and batches of B = {} on the "
+                              "logistic loss, {} epochs.",
+                              eta0, sched_batch, sched_epochs),
+       .symptom =
+           fmt::format("f - f* levels off at {} over the last tenth of the run, {} times "
+                       "the predicted floor η tr(Σ)/(4B) = {}; started at w* (η = {}) the "
+                       "measured floor falls as B^{} (theory B^-1).",
+                       mlc::num(sched_final[0], 3), mlc::num(sched_final[0] / floor_const, 3),
+                       mlc::num(floor_const, 3), eta, mlc::num(slope, 3)),
+       .why = "A mini-batch gradient has variance tr(Σ)/B that does not vanish at w*, so each "
+              "step kicks the iterate by about η√(tr Σ/B); the contraction ηH balances the kicks "
+              "at a stationary spread whose excess loss is η tr(Σ)/(4B), eq. (7).",
+       .mitigation =
+           fmt::format("Decaying steps: 1/t reaches {} ({}× the floor), step decay {} "
+                       "({}×), cosine {} ({}×), in the same number of steps. Larger "
+                       "batches also lower the floor as 1/B (table above).",
+                       mlc::num(sched_final[1], 3), mlc::num(sched_final[1] / floor_const, 3),
+                       mlc::num(sched_final[2], 3), mlc::num(sched_final[2] / floor_const, 3),
+                       mlc::num(sched_final[3], 3), mlc::num(sched_final[3] / floor_const, 3))});
+  report.failure_mode(
+      {.name = "Adam does not converge on the Reddi-Kale-Kumar problem",
+       .trigger = fmt::format("The online problem (18) with C = {}, β₁ = 0, β₂ = {}, "
+                              "α_t = {}/√t, T = {}.",
+                              C, mlc::num(beta2), alpha, T),
+       .symptom = fmt::format("Adam ends at x = {} (the worst point of [-1, 1]) with average "
+                              "regret R_T/T = {}, not decreasing (R_t/t = {} at t = T/10).",
+                              mlc::num(adam_x), mlc::num(adam_regret), mlc::num(adam_regret10)),
+       .why = "The large gradient C arrives once in three rounds; with a short memory β₂ its "
+              "square is forgotten by the next two rounds, so v_t shrinks and the two small "
+              "gradients -1 take steps almost as large as the one large step: net drift "
+              "towards +1. The effective step α_t/√v_t is not monotone, which the convergence "
+              "proof of Kingma & Ba implicitly assumed.",
+       .mitigation = fmt::format("AMSGrad divides by the running maximum of v_t, so the "
+                                 "effective step never grows: it ends at x = {} with R_T/T = {} "
+                                 "(R_t/t = {} at t = T/10).",
+                                 mlc::num(ams_x), mlc::num(ams_regret), mlc::num(ams_regret10))});
   {
     const auto& tn = sruns[0].trace;
     const auto& tg = sruns[1].trace;
     const auto& tm = sruns[2].trace;
-    report.failure_mode({
-        .name = "Pure Newton converges to a saddle point",
-        .trigger = "Newton's method with unit steps and the unmodified Hessian on "
-                   "f = x² - y² + y⁴/4 (19), started at (1, 0.5).",
-        .symptom = fmt::format(
-            "It converges in {} iterations to ({}, {}) with ||∇f|| = {} and f = {}, where the "
-            "Hessian's eigenvalues are {} and {}: a saddle, not a minimum.",
-            tn.iterations(), mlc::num(tn.iterates.back()(0), 3), mlc::num(tn.iterates.back()(1), 3),
-            mlc::num(tn.gradient_norms.back(), 2), mlc::num(tn.values.back(), 4),
-            mlc::num(seigs[0].first, 4), mlc::num(seigs[0].second, 4)),
-        .why = "The Newton step -H⁻¹g goes to the stationary point of the local quadratic "
-               "model, whatever its type: along y the curvature -2 + 3y² is negative near 0, "
-               "so the step points uphill to y = 0. Newton is attracted to every "
-               "non-degenerate stationary point (the map y → 2y³/(3y² - 2) has 0 as a "
-               "super-linearly attracting fixed point).",
-        .mitigation = fmt::format(
-            "Gradient descent (step 0.1) escapes along the negative curvature to f = {} in {} "
-            "iterations; Newton with the Hessian shifted to be positive definite plus Armijo "
-            "reaches f = {} in {} iterations. Both end points have positive Hessian "
-            "eigenvalues.",
-            mlc::num(tg.values.back(), 4), tg.iterations(), mlc::num(tm.values.back(), 4),
-            tm.iterations())});
+    report.failure_mode(
+        {.name = "Pure Newton converges to a saddle point",
+         .trigger = "Newton's method with unit steps and the unmodified Hessian on "
+                    "f = x² - y² + y⁴/4 (19), started at (1, 0.5).",
+         .symptom = fmt::format(
+             "It converges in {} iterations to ({}, {}) with ||∇f|| = {} and f = {}, where the "
+             "Hessian's eigenvalues are {} and {}: a saddle, not a minimum.",
+             tn.iterations(), mlc::num(tn.iterates.back()(0), 3),
+             mlc::num(tn.iterates.back()(1), 3), mlc::num(tn.gradient_norms.back(), 2),
+             mlc::num(tn.values.back(), 4), mlc::num(seigs[0].first, 4),
+             mlc::num(seigs[0].second, 4)),
+         .why = "The Newton step -H⁻¹g goes to the stationary point of the local quadratic "
+                "model, whatever its type: along y the curvature -2 + 3y² is negative near 0, "
+                "so the step points uphill to y = 0. Newton is attracted to every "
+                "non-degenerate stationary point (the map y → 2y³/(3y² - 2) has 0 as a "
+                "super-linearly attracting fixed point).",
+         .mitigation = fmt::format(
+             "Gradient descent (step 0.1) escapes along the negative curvature to f = {} in {} "
+             "iterations; Newton with the Hessian shifted to be positive definite plus Armijo "
+             "reaches f = {} in {} iterations. Both end points have positive Hessian "
+             "eigenvalues.",
+             mlc::num(tg.values.back(), 4), tg.iterations(), mlc::num(tm.values.back(), 4),
+             tm.iterations())});
   }
 
   report.write();
@@ -648,4 +666,6 @@ void run(const mlc::Options& opt) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return mlc::lesson_main(argc, argv, kLesson, run); }
+int main(int argc, char** argv) {
+  return mlc::lesson_main(argc, argv, kLesson, run);
+}

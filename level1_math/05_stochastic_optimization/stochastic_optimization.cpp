@@ -6,9 +6,9 @@
 #include <cmath>
 #include <numbers>
 
+#include <fmt/format.h>
 #include <Eigen/Cholesky>
 #include <Eigen/LU>
-#include <fmt/format.h>
 
 #include "gradient_descent.hpp"
 #include "mlc/error.hpp"
@@ -18,7 +18,9 @@ namespace stochastic_optimization {
 namespace {
 
 // softplus(z) = log(1 + e^z) without overflow: max(z, 0) + log1p(e^{-|z|}).
-double softplus(double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))); }
+double softplus(double z) {
+  return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z)));
+}
 
 // σ(z) = 1 / (1 + e^{-z}) without overflow.
 double sigmoid(double z) {
@@ -172,8 +174,8 @@ double learning_rate(const Schedule& s, long t) {
     case ScheduleKind::step_decay:
       return s.eta0 * std::pow(s.drop_factor, static_cast<double>(t / s.drop_every));  // (8c)
     case ScheduleKind::cosine: {
-      const double frac = std::min(td, static_cast<double>(s.total_steps)) /
-                          static_cast<double>(s.total_steps);
+      const double frac =
+          std::min(td, static_cast<double>(s.total_steps)) / static_cast<double>(s.total_steps);
       return 0.5 * s.eta0 * (1.0 + std::cos(std::numbers::pi * frac));  // (8d)
     }
   }
@@ -215,9 +217,9 @@ void rmsprop_step(VectorXd& x, const VectorXd& g, VectorXd& mean_square, double 
 
 void adam_step(VectorXd& x, const VectorXd& g, AdamState& state, double lr, double beta1,
                double beta2, double eps) {
-  mlc::require(x.size() == g.size() && state.m.size() == g.size(), "adam_step",
-               fmt::format("x has {}, g {} and the state {} entries", x.size(), g.size(),
-                           state.m.size()));
+  mlc::require(
+      x.size() == g.size() && state.m.size() == g.size(), "adam_step",
+      fmt::format("x has {}, g {} and the state {} entries", x.size(), g.size(), state.m.size()));
   // BEGIN EXERCISE adam_step: Adam with bias correction, equations (12a-d)
   state.t += 1;
   const double t = static_cast<double>(state.t);
@@ -231,11 +233,10 @@ void adam_step(VectorXd& x, const VectorXd& g, AdamState& state, double lr, doub
 
 void amsgrad_step(VectorXd& x, const VectorXd& g, AdamState& state, double lr, double beta1,
                   double beta2, double eps) {
-  mlc::require(x.size() == g.size() && state.m.size() == g.size() &&
-                   state.v_max.size() == g.size(),
-               "amsgrad_step",
-               fmt::format("x has {}, g {} and the state {} entries", x.size(), g.size(),
-                           state.m.size()));
+  mlc::require(
+      x.size() == g.size() && state.m.size() == g.size() && state.v_max.size() == g.size(),
+      "amsgrad_step",
+      fmt::format("x has {}, g {} and the state {} entries", x.size(), g.size(), state.m.size()));
   // BEGIN EXERCISE amsgrad_step: AMSGrad, the running maximum of v, equation (13)
   state.t += 1;
   const double t = static_cast<double>(state.t);
@@ -250,12 +251,18 @@ void amsgrad_step(VectorXd& x, const VectorXd& g, AdamState& state, double lr, d
 
 std::string method_name(Method method) {
   switch (method) {
-    case Method::sgd: return "SGD";
-    case Method::momentum: return "SGD+momentum";
-    case Method::adagrad: return "AdaGrad";
-    case Method::rmsprop: return "RMSProp";
-    case Method::adam: return "Adam";
-    case Method::amsgrad: return "AMSGrad";
+    case Method::sgd:
+      return "SGD";
+    case Method::momentum:
+      return "SGD+momentum";
+    case Method::adagrad:
+      return "AdaGrad";
+    case Method::rmsprop:
+      return "RMSProp";
+    case Method::adam:
+      return "Adam";
+    case Method::amsgrad:
+      return "AMSGrad";
   }
   return "?";
 }
@@ -270,12 +277,24 @@ void Optimizer::step(VectorXd& x, const VectorXd& g) {
   const double lr = learning_rate(config_.schedule, t_);
   const auto& c = config_;
   switch (c.method) {
-    case Method::sgd: x -= lr * g; break;  // (5)
-    case Method::momentum: momentum_step(x, g, buffer_, lr, c.momentum); break;
-    case Method::adagrad: adagrad_step(x, g, buffer_, lr, c.eps); break;
-    case Method::rmsprop: rmsprop_step(x, g, buffer_, lr, c.beta2, c.eps); break;
-    case Method::adam: adam_step(x, g, adam_, lr, c.beta1, c.beta2, c.eps); break;
-    case Method::amsgrad: amsgrad_step(x, g, adam_, lr, c.beta1, c.beta2, c.eps); break;
+    case Method::sgd:
+      x -= lr * g;
+      break;  // (5)
+    case Method::momentum:
+      momentum_step(x, g, buffer_, lr, c.momentum);
+      break;
+    case Method::adagrad:
+      adagrad_step(x, g, buffer_, lr, c.eps);
+      break;
+    case Method::rmsprop:
+      rmsprop_step(x, g, buffer_, lr, c.beta2, c.eps);
+      break;
+    case Method::adam:
+      adam_step(x, g, adam_, lr, c.beta1, c.beta2, c.eps);
+      break;
+    case Method::amsgrad:
+      amsgrad_step(x, g, adam_, lr, c.beta1, c.beta2, c.eps);
+      break;
   }
   ++t_;
 }
@@ -285,8 +304,8 @@ void Optimizer::step(VectorXd& x, const VectorXd& g) {
 long sgd_epoch(const LogisticLoss& loss, VectorXd& w, Optimizer& optimizer, int batch_size,
                mlc::Rng& rng, Sampling sampling) {
   mlc::require(batch_size >= 1 && w.size() == loss.dim(), "sgd_epoch",
-               fmt::format("batch size {} (must be >= 1), w has {} entries for d = {}",
-                           batch_size, w.size(), loss.dim()));
+               fmt::format("batch size {} (must be >= 1), w has {} entries for d = {}", batch_size,
+                           w.size(), loss.dim()));
   // BEGIN EXERCISE sgd_epoch: one epoch of mini-batch steps (3), (5)
   const Index n = loss.n();
   const Index B = batch_size;
@@ -346,8 +365,8 @@ double noise_floor_theory(double eta, double noise_trace, int batch_size) {
 }
 
 NoiseFloor measure_noise_floor(const LogisticLoss& loss, const VectorXd& w_star, double f_star,
-                               double eta, int batch_size, long burn_in, long steps,
-                               int eval_every, mlc::Rng& rng, int blocks) {
+                               double eta, int batch_size, long burn_in, long steps, int eval_every,
+                               mlc::Rng& rng, int blocks) {
   mlc::require(steps >= static_cast<long>(blocks) * eval_every && blocks >= 2 && eval_every >= 1,
                "measure_noise_floor", "need at least `blocks` evaluations after burn-in");
   VectorXd w = w_star;
@@ -528,7 +547,7 @@ VectorXd lbfgs_two_loop(const VectorXd& g, const std::deque<VectorXd>& s,
     q -= alpha[j] * y[j];
   }
   const double gamma = m > 0 ? s[m - 1].dot(y[m - 1]) / y[m - 1].squaredNorm() : 1.0;
-  VectorXd r = gamma * q;  // H⁰ q with H⁰ = γI
+  VectorXd r = gamma * q;                // H⁰ q with H⁰ = γI
   for (std::size_t j = 0; j < m; ++j) {  // oldest to newest
     const double b = rho[j] * y[j].dot(r);
     r += (alpha[j] - b) * s[j];

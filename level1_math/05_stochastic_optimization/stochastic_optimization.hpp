@@ -51,11 +51,11 @@ class LogisticLoss {
   const MatrixXd& X() const { return X_; }
   const VectorXd& y() const { return y_; }
 
-  double value(const VectorXd& w) const;                        // (1), O(nd)
-  VectorXd gradient(const VectorXd& w) const;                   // (2), O(nd)
+  double value(const VectorXd& w) const;       // (1), O(nd)
+  VectorXd gradient(const VectorXd& w) const;  // (2), O(nd)
   // (3) the mean gradient of the rows `rows` (repeats allowed), O(|rows| d).
   VectorXd batch_gradient(const VectorXd& w, const std::vector<Index>& rows) const;
-  MatrixXd hessian(const VectorXd& w) const;                    // (4), O(nd²)
+  MatrixXd hessian(const VectorXd& w) const;  // (4), O(nd²)
   // n × d: row i is ∇f_i(w), the per-sample gradient, for the noise covariance (6).
   MatrixXd per_sample_gradients(const VectorXd& w) const;
   // Fraction of rows with (x_iᵀw > 0) == (y_i == 1).
@@ -96,9 +96,9 @@ enum class ScheduleKind { constant, inverse_time, step_decay, cosine };
 
 struct Schedule {
   ScheduleKind kind = ScheduleKind::constant;
-  double eta0 = 0.01;       // η₀
-  double tau = 1.0;         // inverse_time: η_t = η₀ / (1 + t/τ)
-  long drop_every = 1000;   // step_decay: η_t = η₀ · factor^floor(t / drop_every)
+  double eta0 = 0.01;      // η₀
+  double tau = 1.0;        // inverse_time: η_t = η₀ / (1 + t/τ)
+  long drop_every = 1000;  // step_decay: η_t = η₀ · factor^floor(t / drop_every)
   double drop_factor = 0.5;
   long total_steps = 1000;  // cosine: η_t = η₀ (1 + cos(π t / T)) / 2, t clamped to T
 };
@@ -140,8 +140,8 @@ void adam_step(VectorXd& x, const VectorXd& g, AdamState& state, double lr, doub
 // v_max ← max(v_max, v), so that the effective step lr/√v_max never grows. Like PyTorch's
 // amsgrad=True it keeps Adam's bias corrections (the paper omits them; with β₂ᵗ → 0 the
 // difference vanishes after a few steps).
-void amsgrad_step(VectorXd& x, const VectorXd& g, AdamState& state, double lr,
-                  double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8);
+void amsgrad_step(VectorXd& x, const VectorXd& g, AdamState& state, double lr, double beta1 = 0.9,
+                  double beta2 = 0.999, double eps = 1e-8);
 
 enum class Method { sgd, momentum, adagrad, rmsprop, adam, amsgrad };
 std::string method_name(Method method);
@@ -184,10 +184,10 @@ long sgd_epoch(const LogisticLoss& loss, VectorXd& w, Optimizer& optimizer, int 
                mlc::Rng& rng, Sampling sampling = Sampling::reshuffle);
 
 struct TrainingHistory {
-  std::vector<double> loss;               // f(w) after each epoch; entry 0 is the start
-  std::vector<double> sample_gradients;   // cumulative per-sample gradients, same length
+  std::vector<double> loss;              // f(w) after each epoch; entry 0 is the start
+  std::vector<double> sample_gradients;  // cumulative per-sample gradients, same length
   VectorXd w;
-  bool diverged = false;                  // the loss became non-finite (a result, not an error)
+  bool diverged = false;  // the loss became non-finite (a result, not an error)
 };
 
 TrainingHistory train(const LogisticLoss& loss, const VectorXd& w0, const OptimizerConfig& config,
@@ -209,25 +209,26 @@ struct NoiseFloor {
 // Runs constant-step SGD from w_star (with-replacement batches) for burn_in + steps steps
 // and averages f(w_k) - f_star every `eval_every` steps after burn-in.
 NoiseFloor measure_noise_floor(const LogisticLoss& loss, const VectorXd& w_star, double f_star,
-                               double eta, int batch_size, long burn_in, long steps,
-                               int eval_every, mlc::Rng& rng, int blocks = 20);
+                               double eta, int batch_size, long burn_in, long steps, int eval_every,
+                               mlc::Rng& rng, int blocks = 20);
 
 // ---- Deterministic methods -------------------------------------------------------------
 
 struct Trace {
-  std::vector<VectorXd> iterates;        // x_0, x_1, ...
-  std::vector<double> values;            // f(x_k)
-  std::vector<double> gradient_norms;    // ||∇f(x_k)||
-  std::vector<double> cost;              // cumulative evaluations, see `cost_of_hessian`
+  std::vector<VectorXd> iterates;      // x_0, x_1, ...
+  std::vector<double> values;          // f(x_k)
+  std::vector<double> gradient_norms;  // ||∇f(x_k)||
+  std::vector<double> cost;            // cumulative evaluations, see `cost_of_hessian`
   long function_evaluations = 0, gradient_evaluations = 0, hessian_evaluations = 0;
-  bool converged = false;                // ||∇f|| ≤ tolerance reached
+  bool converged = false;  // ||∇f|| ≤ tolerance reached
   int iterations() const { return static_cast<int>(iterates.size()) - 1; }
 };
 
 struct DeterministicOptions {
   int max_iterations = 1000;
   double gradient_tolerance = 1e-10;
-  double cost_of_hessian = 1.0;  // a Hessian counts as this many gradient evaluations in Trace::cost
+  double cost_of_hessian =
+      1.0;  // a Hessian counts as this many gradient evaluations in Trace::cost
 };
 
 // Gradient descent with Armijo backtracking (lesson 1.4's line search), each search
@@ -240,9 +241,8 @@ Trace gradient_descent_fixed(const SmoothProblem& problem, const VectorXd& x0, d
 
 // Any stochastic method of Optimizer run with the exact gradient for `iterations` steps
 // (used to draw Adam's path on Rosenbrock next to the second-order methods).
-Trace run_optimizer(const SmoothProblem& problem, const VectorXd& x0,
-                    const OptimizerConfig& config, int iterations,
-                    const DeterministicOptions& options);
+Trace run_optimizer(const SmoothProblem& problem, const VectorXd& x0, const OptimizerConfig& config,
+                    int iterations, const DeterministicOptions& options);
 
 // (15) the Newton direction d = -H⁻¹g. `modified`: if H is not positive definite, use
 // H + τI with the smallest τ = τ₀·2^k that makes the Cholesky factorization succeed

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <deque>
 
+#include <gtest/gtest.h>
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
-#include <gtest/gtest.h>
 
 #include "mlc/data.hpp"
 #include "mlc/gradcheck.hpp"
@@ -47,8 +47,8 @@ TEST(LogisticLoss, GradientMatchesCentralDifferences) {
   const auto loss = breast_cancer_loss();
   mlc::Rng rng(1);
   const VectorXd w = rng.normal_vector(loss.dim(), 0.0, 0.5);
-  const auto check = mlc::gradcheck([&](const VectorXd& v) { return loss.value(v); },
-                                    loss.gradient(w), w);
+  const auto check =
+      mlc::gradcheck([&](const VectorXd& v) { return loss.value(v); }, loss.gradient(w), w);
   EXPECT_TRUE(check.passes(1e-6)) << "max relative error " << check.max_relative_error;
 }
 
@@ -85,7 +85,8 @@ TEST(LogisticLoss, HessianMatchesJacobianOfGradient) {
   const auto loss = breast_cancer_loss();
   mlc::Rng rng(4);
   const VectorXd w = rng.normal_vector(loss.dim(), 0.0, 0.5);
-  const MatrixXd J = mlc::numerical_jacobian([&](const VectorXd& v) { return loss.gradient(v); }, w);
+  const MatrixXd J =
+      mlc::numerical_jacobian([&](const VectorXd& v) { return loss.gradient(v); }, w);
   EXPECT_LT(mlc::max_relative_error(loss.hessian(w), J, 1e-6), 1e-6);
 }
 
@@ -108,8 +109,8 @@ TEST(Rosenbrock, GradientAndHessianMatchFiniteDifferences) {
     const auto check = mlc::gradcheck([](const VectorXd& v) { return so::rosenbrock(v); },
                                       so::rosenbrock_gradient(p), p);
     EXPECT_TRUE(check.passes(1e-6)) << check.max_relative_error;
-    const MatrixXd J = mlc::numerical_jacobian(
-        [](const VectorXd& v) { return so::rosenbrock_gradient(v); }, p);
+    const MatrixXd J =
+        mlc::numerical_jacobian([](const VectorXd& v) { return so::rosenbrock_gradient(v); }, p);
     EXPECT_LT(mlc::max_relative_error(so::rosenbrock_hessian(p), J, 1e-6), 1e-6);
   }
   EXPECT_EQ(so::rosenbrock(VectorXd{{1.0, 1.0}}), 0.0);
@@ -118,8 +119,8 @@ TEST(Rosenbrock, GradientAndHessianMatchFiniteDifferences) {
 
 TEST(Saddle, GradientAndHessianMatchFiniteDifferences) {
   for (const VectorXd& p : {VectorXd{{1.0, 0.5}}, VectorXd{{-0.2, 1.7}}}) {
-    const auto check = mlc::gradcheck([](const VectorXd& v) { return so::saddle(v); },
-                                      so::saddle_gradient(p), p);
+    const auto check =
+        mlc::gradcheck([](const VectorXd& v) { return so::saddle(v); }, so::saddle_gradient(p), p);
     EXPECT_TRUE(check.passes(1e-6)) << check.max_relative_error;
     const MatrixXd J =
         mlc::numerical_jacobian([](const VectorXd& v) { return so::saddle_gradient(v); }, p);
@@ -134,8 +135,8 @@ TEST(Schedules, MatchHandComputedValues) {
   const so::Schedule inv{.kind = so::ScheduleKind::inverse_time, .eta0 = 0.1, .tau = 10};
   EXPECT_DOUBLE_EQ(so::learning_rate(inv, 0), 0.1);
   EXPECT_DOUBLE_EQ(so::learning_rate(inv, 30), 0.025);  // 0.1 / (1 + 3)
-  const so::Schedule step{.kind = so::ScheduleKind::step_decay, .eta0 = 1.0, .drop_every = 5,
-                          .drop_factor = 0.5};
+  const so::Schedule step{
+      .kind = so::ScheduleKind::step_decay, .eta0 = 1.0, .drop_every = 5, .drop_factor = 0.5};
   EXPECT_DOUBLE_EQ(so::learning_rate(step, 4), 1.0);
   EXPECT_DOUBLE_EQ(so::learning_rate(step, 5), 0.5);
   EXPECT_DOUBLE_EQ(so::learning_rate(step, 12), 0.25);
@@ -205,7 +206,7 @@ TEST(AdaGradAndRmsProp, FirstStepsMatchHandComputation) {
   EXPECT_ALLCLOSE(x, VectorXd({{-0.18, 0.1}}), 1e-15);
   VectorXd y = VectorXd::Zero(1), v = VectorXd::Zero(1);
   so::rmsprop_step(y, VectorXd::Constant(1, 2.0), v, 0.1, 0.75, 0.0);  // v = 0.25·4 = 1
-  EXPECT_NEAR(y(0), -0.2, 1e-15);                                       // 0.1·2/1
+  EXPECT_NEAR(y(0), -0.2, 1e-15);                                      // 0.1·2/1
   VectorXd z = VectorXd::Zero(1), vel = VectorXd::Zero(1);
   so::momentum_step(z, VectorXd::Constant(1, 1.0), vel, 0.1, 0.9);
   so::momentum_step(z, VectorXd::Constant(1, 1.0), vel, 0.1, 0.9);  // v = 1.9
@@ -281,18 +282,27 @@ TEST(Newton, ConvergesQuadraticallyOnTheLogisticLoss) {
                             {.max_iterations = 50, .gradient_tolerance = 1e-13});
   ASSERT_TRUE(t.converged);
   EXPECT_LE(t.iterations(), 12);
-  // Quadratic convergence: ||g_{k+1}|| ≤ K ||g_k||² once close. K is bounded by
-  // M / (2 μ²) with M the Hessian's Lipschitz constant; μ = 0.01 and M ≈ max_i ||x_i||³/10
-  // make K ≲ 1e5 here: the bound allows that, and a linear rate would violate it at once.
+  // Quadratic convergence (Nocedal & Wright Thm 3.5): ||g_{k+1}|| ≤ K ||g_k||² with
+  // K = M / (2μ²), μ ≥ λ = 0.01 and M the Lipschitz constant of the Hessian (4), at most
+  // max|softplus'''| · mean_i ||x_i||³ = mean_i ||x_i||³ / (6√3).
+  double mean_cube = 0.0;
+  for (Index i = 0; i < loss.n(); ++i) mean_cube += std::pow(loss.X().row(i).norm(), 3);
+  mean_cube /= static_cast<double>(loss.n());
+  const double K = mean_cube / (6.0 * std::sqrt(3.0)) / (2.0 * 0.01 * 0.01);
   int quadratic_steps = 0;
+  double last_ratio = 1.0;
   for (std::size_t k = 0; k + 1 < t.gradient_norms.size(); ++k) {
     const double gk = t.gradient_norms[k], g1 = t.gradient_norms[k + 1];
-    if (gk < 1e-3 && g1 > 1e-15) {
-      EXPECT_LE(g1, 1e5 * gk * gk) << "iteration " << k;
+    if (gk < 1e-3 && g1 > 1e-15) {  // full steps, above the rounding level
+      EXPECT_LE(g1, K * gk * gk) << "iteration " << k;
       ++quadratic_steps;
+      last_ratio = g1 / gk;
     }
   }
   EXPECT_GE(quadratic_steps, 1);
+  // Superlinear: the last contraction factor is tiny, where gradient descent's rate on this
+  // problem is at best 1 - 1/κ ≈ 0.95.
+  EXPECT_LT(last_ratio, 1e-3);
 }
 
 TEST(Newton, AndLbfgsFindTheSameMinimizer) {
@@ -358,8 +368,8 @@ TEST(Train, EveryOptimizerDecreasesTheLogisticLoss) {
                       so::Method::rmsprop, so::Method::adam, so::Method::amsgrad}) {
     mlc::Rng rng(11);
     const double lr = method == so::Method::sgd ? 0.3 : method == so::Method::adagrad ? 0.1 : 0.01;
-    const auto h = so::train(loss, VectorXd::Zero(loss.dim()), {.method = method, .schedule = {.eta0 = lr}},
-                             32, 10, rng);
+    const auto h = so::train(loss, VectorXd::Zero(loss.dim()),
+                             {.method = method, .schedule = {.eta0 = lr}}, 32, 10, rng);
     ASSERT_FALSE(h.diverged) << so::method_name(method);
     EXPECT_LT(h.loss.back() - f_star, 0.02 * (f0 - f_star)) << so::method_name(method);
   }
@@ -386,11 +396,11 @@ TEST(NoiseFloor, ConstantStepSgdPlateausAtTheTheoreticalFloor) {
   const auto nf = so::measure_noise_floor(loss, w_star, f_star, eta, 4,
                                           static_cast<long>(3.0 / (eta * mu)), 20000, 20, rng);
   const double theory = so::noise_floor_theory(eta, trace, 4);
-  // Tolerance: 5 standard errors (batch means over 20 blocks of 1000 steps, each block far
-  // longer than the correlation time 1/(2ημ) = 2500 steps... of the slowest direction only;
-  // the loss is dominated by faster ones) plus 15% for what (7) neglects: the O(η²) term
-  // η tr(HPH) (< ηλ_max/2 = 0.2%) and the change of H and Σ across the stationary cloud
-  // (the full run measures ratios 0.9-1.1 over eight batch sizes).
+  // Tolerance: 5 standard errors (batch means over 20 blocks of 1000 steps; the loss is
+  // dominated by directions that relax much faster than the slowest, 1/(2ημ) = 2500 steps)
+  // plus 15% for what (7) neglects: the O(η²) term η tr(HPH) (< ηλ_max/2 = 0.2%) and the
+  // change of H and Σ across the stationary cloud (the full run measures ratios 0.90-1.18
+  // over eight batch sizes and five step sizes).
   EXPECT_NEAR(nf.mean_excess, theory, 5.0 * nf.standard_error + 0.15 * theory);
   EXPECT_GT(nf.mean_excess, 0.0);
 }
@@ -406,8 +416,8 @@ TEST(NoiseFloor, FloorShrinksInProportionToOneOverBatchSize) {
   // Ratio 16 by (7). Standard error of a ratio: r·sqrt((s1/m1)² + (s16/m16)²); 5 of them
   // plus the 15% model allowance of the previous test.
   const double ratio = b1.mean_excess / b16.mean_excess;
-  const double se = ratio * std::hypot(b1.standard_error / b1.mean_excess,
-                                       b16.standard_error / b16.mean_excess);
+  const double se =
+      ratio * std::hypot(b1.standard_error / b1.mean_excess, b16.standard_error / b16.mean_excess);
   EXPECT_NEAR(ratio, 16.0, 5.0 * se + 0.15 * 16.0);
 }
 
@@ -421,19 +431,23 @@ TEST(Schedules, ConstantStepStallsWhileDecayingStepsGoBelowTheFloor) {
   const double floor = so::noise_floor_theory(eta0, so::gradient_noise_trace(loss, w_star), B);
   auto tail = [&](const so::Schedule& s) {
     mlc::Rng rng(15);
-    const auto h = so::train(loss, VectorXd::Zero(loss.dim()), {.method = so::Method::sgd, .schedule = s},
-                             B, epochs, rng, so::Sampling::with_replacement);
+    const auto h =
+        so::train(loss, VectorXd::Zero(loss.dim()), {.method = so::Method::sgd, .schedule = s}, B,
+                  epochs, rng, so::Sampling::with_replacement);
     double sum = 0.0;
     for (int e = epochs - 19; e <= epochs; ++e) sum += h.loss[static_cast<std::size_t>(e)] - f_star;
     return sum / 20.0;
   };
   const double constant = tail({.kind = so::ScheduleKind::constant, .eta0 = eta0});
-  const double inverse = tail({.kind = so::ScheduleKind::inverse_time, .eta0 = eta0,
-                               .tau = 1.0 / (eta0 * mu)});
-  const double cosine = tail({.kind = so::ScheduleKind::cosine, .eta0 = eta0, .total_steps = total});
-  // The constant step sits at the floor: 20 epochs averaged, ~170 correlation times, so
-  // the mean is within ±25% of the stationary value (the full run: ratio ~1); the decaying
-  // schedules end well below it (their final η is ≥ 6 times smaller).
+  const double inverse =
+      tail({.kind = so::ScheduleKind::inverse_time, .eta0 = eta0, .tau = 1.0 / (eta0 * mu)});
+  const double cosine =
+      tail({.kind = so::ScheduleKind::cosine, .eta0 = eta0, .total_steps = total});
+  // The constant step sits at the floor: the last 20 epochs (2140 steps, two relaxation
+  // times 1/(2ημ) of even the slowest direction) average to 1.00 × the floor in the full
+  // run; the factor-2 band allows for the fluctuation of so short an average. The decaying
+  // schedules end 10-20 times below it there (their final η is 6-30 times smaller); the
+  // assertion asks for 2 times.
   EXPECT_GT(constant, 0.5 * floor);
   EXPECT_LT(constant, 2.0 * floor);
   EXPECT_LT(inverse, 0.5 * floor);
