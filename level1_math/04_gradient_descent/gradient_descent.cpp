@@ -326,10 +326,13 @@ Trace nesterov(const Objective& f, const VectorXd& x0, double step, double momen
 Trace gradient_descent_armijo(const Objective& f, const VectorXd& x0, const ArmijoOptions& armijo,
                               const StopRule& stop) {
   check_run("gradient_descent_armijo", f, x0, stop);
+  mlc::require(armijo.growth >= 1.0, "gradient_descent_armijo",
+               fmt::format("growth must be >= 1; got {}", armijo.growth));
   Trace trace;
   Monitor monitor(f, x0, stop, trace);
   VectorXd x = x0;
   double fx = trace.values.front();
+  double t0 = armijo.t0;
   trace.function_evaluations = 1;  // f(x_0) for the first Armijo test
   while (monitor.running()) {
     const VectorXd g = f.gradient(x);
@@ -338,8 +341,8 @@ Trace gradient_descent_armijo(const Objective& f, const VectorXd& x0, const Armi
       trace.reached_target = true;
       break;
     }
-    const LineSearchResult ls = armijo_backtracking(f.value, x, fx, g, -g, armijo.t0, armijo.beta,
-                                                    armijo.c, armijo.max_steps);
+    const LineSearchResult ls = armijo_backtracking(f.value, x, fx, g, -g, t0, armijo.beta, armijo.c,
+                                                    armijo.max_steps);
     trace.function_evaluations += ls.evaluations;
     if (!ls.success) {
       trace.line_search_failed = true;
@@ -347,6 +350,7 @@ Trace gradient_descent_armijo(const Objective& f, const VectorXd& x0, const Armi
     }
     x -= ls.step * g;  // (2) with η_k from (9); f(x) was the accepted trial value
     trace.steps.push_back(ls.step);
+    if (armijo.growth > 1.0) t0 = armijo.growth * ls.step;
     fx = monitor.record(x);
   }
   return trace;
@@ -372,6 +376,15 @@ MomentumParameters nesterov_strongly_convex(double mu, double L) {
 
 double gd_contraction(double step, double mu, double L) {
   return std::max(std::abs(1.0 - step * mu), std::abs(1.0 - step * L));  // (4)
+}
+
+double heavy_ball_envelope(int k, double mu, double L) {
+  mlc::require(k >= 0 && 0.0 < mu && mu <= L, "heavy_ball_envelope",
+               fmt::format("need k >= 0 and 0 < mu <= L; got k = {}, mu = {}, L = {}", k, mu, L));
+  const double sq_kappa = std::sqrt(L / mu);
+  const double rho = (sq_kappa - 1.0) / (sq_kappa + 1.0);
+  // (7b) e_k / e_0 = ρ^k (U_k(c) − ρ U_{k−1}(c)), |U_k| <= k + 1 on [−1, 1].
+  return std::pow(rho, k) * (1.0 + (1.0 + rho) * k);
 }
 
 double heavy_ball_spectral_radius(double step, double momentum, double lambda) {

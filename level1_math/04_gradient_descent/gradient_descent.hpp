@@ -7,8 +7,8 @@
 // Equation numbers (n) refer to NOTES.md.
 //
 // Sources:
-//   Nesterov, Lectures on Convex Optimization (2nd ed., 2018), §2.1.5 (gradient method,
-//     Thm 2.1.15) and §2.2.1 (constant-momentum scheme (2.2.22), Thm 2.2.3).
+//   Nesterov, Introductory Lectures on Convex Optimization (2004), §2.1.5 (gradient method,
+//     Thm 2.1.15) and §2.2.1 (the constant-step optimal scheme for strongly convex f).
 //   Polyak, "Some methods of speeding up the convergence of iteration methods" (1964);
 //     Polyak, Introduction to Optimization (1987), §3.2.1 (heavy ball on quadratics).
 //   Nocedal & Wright, Numerical Optimization (2nd ed., 2006), §3.1 (Armijo condition (3.4),
@@ -153,12 +153,15 @@ Trace heavy_ball(const Objective& f, const Eigen::VectorXd& x0, double step, dou
 Trace nesterov(const Objective& f, const Eigen::VectorXd& x0, double step, double momentum,
                const StopRule& stop = {}, bool adaptive_restart = false);
 
-// Gradient descent whose step is found by armijo_backtracking from t0 at every iteration.
+// Gradient descent whose step is found by armijo_backtracking at every iteration. The
+// first trial is t0; with growth > 1 each later search starts at growth × the step accepted
+// last (Nocedal & Wright §3.5), so the step can grow back after a cautious stretch.
 struct ArmijoOptions {
   double t0 = 1.0;
   double beta = 0.5;
   double c = 1e-4;
   int max_steps = 60;
+  double growth = 1.0;  // 1: every search starts at t0
 };
 Trace gradient_descent_armijo(const Objective& f, const Eigen::VectorXd& x0,
                               const ArmijoOptions& armijo = {}, const StopRule& stop = {});
@@ -177,6 +180,10 @@ MomentumParameters nesterov_strongly_convex(double mu, double L);
 // (4) The per-iteration contraction of the error of GD with step η on a quadratic with
 // spectrum in [μ, L]: max(|1 − ημ|, |1 − ηL|). Above 1 (η > 2/L) the iteration diverges.
 double gd_contraction(double step, double mu, double L);
+// (7b) The envelope ρ^k (1 + (1 + ρ) k), ρ = (√κ − 1)/(√κ + 1), that bounds |e_k| / |e_0|
+// along every eigen-direction for the optimal heavy ball (7) with x_{−1} = x_0, so that
+// f(x_k) − f* <= envelope² · (f(x_0) − f*) on a quadratic. Attained at λ = L.
+double heavy_ball_envelope(int k, double mu, double L);
 // The spectral radius of heavy ball's 2 × 2 iteration matrix [[1+β−αλ, −β], [1, 0]] for
 // one eigenvalue λ of the Hessian: the largest |z| with z² − (1+β−αλ) z + β = 0.
 double heavy_ball_spectral_radius(double step, double momentum, double lambda);

@@ -321,6 +321,20 @@ TEST(HeavyBall, OptimalParametersFollowTheDoubleRootLaw) {
   }
 }
 
+TEST(HeavyBall, OptimalParametersMeetTheChebyshevEnvelopeOnAnySpectrum) {
+  // (7b) holds for every eigenvalue in [μ, L], hence for a 10-D quadratic with a random
+  // eigenbasis: f(x_k) − f* <= envelope(k)² (f(x0) − f*).
+  const double kappa = 100.0;
+  const gd::Quadratic q = quadratic(10, 1.0 / kappa, 1.0, 24);
+  const auto p = gd::heavy_ball_optimal(1.0 / kappa, 1.0);
+  const gd::Trace t = gd::heavy_ball(q.objective(), hard_start(q), p.step, p.momentum, iterations(120));
+  const double gap0 = t.values.front() - q.minimum();
+  for (std::size_t k = 0; k < t.values.size(); ++k) {
+    const double envelope = gd::heavy_ball_envelope(static_cast<int>(k), 1.0 / kappa, 1.0);
+    ASSERT_LE(t.values[k] - q.minimum(), envelope * envelope * gap0 * (1.0 + 1e-9) + 1e-13) << "k = " << k;
+  }
+}
+
 TEST(Nesterov, OptimalMomentumFollowsTheDoubleRootLaw) {
   // (8c) With α = 1/L and β = (√κ−1)/(√κ+1), the mode λ = μ has the double root
   // r = 1 − 1/√κ and the mode λ = L the root 0 (it is gone after one step). So on the
@@ -399,6 +413,12 @@ TEST(Armijo, GradientDescentWithBacktrackingIsMonotoneAndConverges) {
   const gd::LogisticLoss loss = small_logistic(17);
   const gd::Trace tl = gd::gradient_descent_armijo(loss.objective(), VectorXd::Zero(5), {}, iterations(100));
   EXPECT_EQ(gd::count_increases(tl.values), 0);
+  // With growth, the search restarts at twice the last step: from a tiny t0 the steps grow
+  // far beyond it, and f still never increases.
+  const gd::Trace tg = gd::gradient_descent_armijo(loss.objective(), VectorXd::Zero(5), {.t0 = 1e-3, .growth = 2.0},
+                                                   iterations(100));
+  EXPECT_EQ(gd::count_increases(tg.values), 0);
+  EXPECT_GT(tg.steps.back(), 100.0 * 1e-3);
   EXPECT_EQ(tl.function_evaluations, 1 + [&] {
     int e = 0;  // each iteration costs at least one trial
     for (double s : tl.steps) e += 1 + static_cast<int>(std::lround(std::log(s) / std::log(0.5)));
