@@ -630,15 +630,18 @@ void logistic_experiment(mlc::Report& report, mlc::Rng rng, bool quick) {
       "method (||grad|| <= 1e-10). At w* the Hessian's largest eigenvalue is only {}: the bound "
       "assumes every sample sits at sigma' = 1/4, but most are classified with confidence, so "
       "1/L is cautious. Armijo from t0 = 1 accepts a mean step of {} times 1/L (t0 itself is "
-      "{} times 1/L, so it rarely backtracks); started at twice the last accepted step it "
-      "finds a mean step of {} times 1/L. Each run stops at f - f* <= {}.",
+      "{} times 1/L; it backtracked {} times in all); started at twice the last accepted step it "
+      "finds a mean step of {} times 1/L, close to the local stability limit 2 / L(w*) = {} times 1/L. Each run "
+      "stops at f - f* <= {}.",
       n, d - 1, mlc::num(loss.lambda), cell(report, "logistic.gradcheck_max_relative_error", check.max_relative_error, 3),
       cell(report, "logistic.L_bound", L_bound), cell(report, "logistic.kappa_bound", kappa_bound),
       cell(report, "logistic.f_star", f_star, 8), cell(report, "logistic.L_at_optimum", L_star),
       cell(report, "logistic.armijo.mean_step_times_L", mean_step(runs[3].trace) * L_bound, 3),
       mlc::num(L_bound, 3),
+      cell(report, "logistic.armijo.backtracks",
+           runs[3].trace.function_evaluations - 1 - runs[3].trace.iterations),
       cell(report, "logistic.armijo_growth.mean_step_times_L", mean_step(runs[4].trace) * L_bound, 3),
-      mlc::num(tol)));
+      cell(report, "logistic.local_step_limit_times_L", 2.0 * L_bound / L_star, 3), mlc::num(tol)));
   report.table({"method", "iterations", "gradient evaluations", "function evaluations"}, rows);
   report.figure(fig, "logistic",
                 "suboptimality of GD, Nesterov and GD + Armijo on the logistic loss, with the "
