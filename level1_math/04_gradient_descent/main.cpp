@@ -117,8 +117,10 @@ void contour_experiment(mlc::Report& report, double kappa,
   double lo_x = 0, hi_x = 0, lo_y = 0, hi_y = 0;
   for (const auto& run : runs) {
     for (const auto& x : run.trace.iterates) {
-      lo_x = std::min(lo_x, x(0)), hi_x = std::max(hi_x, x(0));
-      lo_y = std::min(lo_y, x(1)), hi_y = std::max(hi_y, x(1));
+      lo_x = std::min(lo_x, x(0));
+      hi_x = std::max(hi_x, x(0));
+      lo_y = std::min(lo_y, x(1));
+      hi_y = std::max(hi_y, x(1));
     }
   }
   const double margin = 0.15 * std::max(hi_x - lo_x, hi_y - lo_y);
@@ -136,6 +138,7 @@ void contour_experiment(mlc::Report& report, double kappa,
   fig.xlabel("x_1").ylabel("x_2").equal_axes().legend("outside right top").size(900, 560);
   fig.contour(z, xs, ys, levels, "level sets f0 / 2^j");
   std::vector<std::string> row{k_name};
+  constexpr int kPointTypes[] = {7, 5, 9, 13};  // circle, square, triangle, diamond
   for (std::size_t r = 0; r < runs.size(); ++r) {
     const auto& it = runs[r].trace.iterates;
     const std::size_t shown = std::min<std::size_t>(it.size(), 400);
@@ -144,7 +147,6 @@ void contour_experiment(mlc::Report& report, double kappa,
       px(static_cast<Eigen::Index>(k)) = it[k](0);
       py(static_cast<Eigen::Index>(k)) = it[k](1);
     }
-    static constexpr int kPointTypes[] = {7, 5, 9, 13};  // circle, square, triangle, diamond
     fig.line_points(px, py, runs[r].label,
                     {.color = static_cast<int>(r), .width = 1.0, .point_type = kPointTypes[r % 4],
                      .point_size = 0.6});
@@ -408,8 +410,10 @@ ConditioningResult conditioning_experiment(mlc::Report& report, const mlc::Rng& 
         kappa == 1.0 ? 1.0 : std::ceil(std::log(tol) / (2.0 * std::log(1.0 - 1.0 / kappa)));
     const auto e = static_cast<Eigen::Index>(i);
     kv(e) = kappa;
-    gd_v(e) = t_gd.iterations, gd0_v(e) = t_gd0.iterations;
-    hb_v(e) = t_hb.iterations, nag_v(e) = t_nag.iterations;
+    gd_v(e) = t_gd.iterations;
+    gd0_v(e) = t_gd0.iterations;
+    hb_v(e) = t_hb.iterations;
+    nag_v(e) = t_nag.iterations;
     gd_pred(e) = predicted;
     const std::string p = fmt::format("conditioning.kappa_{:g}", kappa);
     rows.push_back({fmt::format("{:g}", kappa), cell(report, p + ".gd.iterations", t_gd.iterations),
@@ -419,8 +423,10 @@ ConditioningResult conditioning_experiment(mlc::Report& report, const mlc::Rng& 
                     cell(report, p + ".nesterov.iterations", t_nag.iterations)});
     if (kappa >= 10.0) {
       fit_k.push_back(kappa);
-      gd_it.push_back(t_gd.iterations), gd0_it.push_back(t_gd0.iterations);
-      hb_it.push_back(t_hb.iterations), nag_it.push_back(t_nag.iterations);
+      gd_it.push_back(t_gd.iterations);
+      gd0_it.push_back(t_gd0.iterations);
+      hb_it.push_back(t_hb.iterations);
+      nag_it.push_back(t_nag.iterations);
     }
   }
   const auto fit_gd = gd::fit_power_law(fit_k, gd_it);
