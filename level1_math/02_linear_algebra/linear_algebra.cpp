@@ -9,8 +9,8 @@
 #include <numeric>
 #include <string>
 
-#include <Eigen/Dense>
 #include <fmt/format.h>
+#include <Eigen/Dense>
 
 #include "mlc/error.hpp"
 
@@ -20,7 +20,9 @@ namespace {
 constexpr double kEps = std::numeric_limits<double>::epsilon();  // 2u
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string shape(const Eigen::MatrixXd& A) { return fmt::format("{} × {}", A.rows(), A.cols()); }
+std::string shape(const Eigen::MatrixXd& A) {
+  return fmt::format("{} × {}", A.rows(), A.cols());
+}
 
 void require_square(const Eigen::MatrixXd& A, const char* function) {
   mlc::require(A.rows() == A.cols() && A.rows() > 0, function,
@@ -125,7 +127,7 @@ Eigen::VectorXd lu_solve(const LuFactorization& lu, const Eigen::VectorXd& b) {
   mlc::require(b.size() == lu.L.rows(), "lu_solve",
                fmt::format("factorization is {} but b has {} entries", shape(lu.L), b.size()));
   Eigen::VectorXd pb(b.size());
-  for (Eigen::Index i = 0; i < b.size(); ++i) pb(i) = b(lu.perm(i));  // P b
+  for (Eigen::Index i = 0; i < b.size(); ++i) pb(i) = b(lu.perm(i));            // P b
   return solve_upper_triangular(lu.U, solve_lower_triangular(lu.L, pb, true));  // U x = L⁻¹ P b
 }
 
@@ -201,7 +203,8 @@ HouseholderQr householder_qr(const Eigen::MatrixXd& A) {
   // BEGIN EXERCISE householder_qr: reflect each column onto ±‖x‖ e_1, (7)-(8)
   const Eigen::Index m = A.rows(), n = A.cols();
   Eigen::MatrixXd W = A;
-  HouseholderQr qr{Eigen::MatrixXd::Zero(m, n), Eigen::VectorXd::Zero(n), Eigen::MatrixXd::Zero(n, n)};
+  HouseholderQr qr{Eigen::MatrixXd::Zero(m, n), Eigen::VectorXd::Zero(n),
+                   Eigen::MatrixXd::Zero(n, n)};
   for (Eigen::Index k = 0; k < n; ++k) {
     const Eigen::Index len = m - k;
     Eigen::VectorXd v = W.col(k).tail(len);  // x = a_{k:m, k}
@@ -262,7 +265,8 @@ QrFactorization householder_qr_factors(const Eigen::MatrixXd& A) {
 }
 
 Eigen::MatrixXd random_orthonormal(Eigen::Index m, Eigen::Index n, mlc::Rng& rng) {
-  mlc::require(m >= n && n > 0, "random_orthonormal", fmt::format("needs m >= n >= 1, got {} × {}", m, n));
+  mlc::require(m >= n && n > 0, "random_orthonormal",
+               fmt::format("needs m >= n >= 1, got {} × {}", m, n));
   const HouseholderQr qr = householder_qr(rng.normal_matrix(m, n));
   Eigen::MatrixXd Q = householder_thin_q(qr);
   for (Eigen::Index j = 0; j < n; ++j) {
@@ -309,9 +313,9 @@ PowerIterationResult power_iteration(const Eigen::MatrixXd& A, const Eigen::Vect
       r.converged = true;
       break;
     }
-    v = Av / av_norm;                 // (9) v_k = A v_{k-1} / ‖A v_{k-1}‖
+    v = Av / av_norm;  // (9) v_k = A v_{k-1} / ‖A v_{k-1}‖
     Av.noalias() = A * v;
-    r.eigenvalue = v.dot(Av);         // (9) Rayleigh quotient λ_k = v_kᵀ A v_k
+    r.eigenvalue = v.dot(Av);  // (9) Rayleigh quotient λ_k = v_kᵀ A v_k
     r.rayleigh_quotients.push_back(r.eigenvalue);
     r.iterations = k;
     if ((Av - r.eigenvalue * v).norm() <= tol * norm_a) {
@@ -323,8 +327,8 @@ PowerIterationResult power_iteration(const Eigen::MatrixXd& A, const Eigen::Vect
   return r;
 }
 
-SymmetricEigen power_iteration_deflation(const Eigen::MatrixXd& A, int k, mlc::Rng& rng,
-                                         double tol, int max_iterations) {
+SymmetricEigen power_iteration_deflation(const Eigen::MatrixXd& A, int k, mlc::Rng& rng, double tol,
+                                         int max_iterations) {
   require_square(A, "power_iteration_deflation");
   mlc::require(k >= 1 && k <= A.rows(), "power_iteration_deflation",
                fmt::format("k = {} must lie in 1..{}", k, A.rows()));
@@ -335,11 +339,13 @@ SymmetricEigen power_iteration_deflation(const Eigen::MatrixXd& A, int k, mlc::R
   out.eigenvectors.resize(A.rows(), k);
   Eigen::MatrixXd B = A;
   for (int j = 0; j < k; ++j) {
-    const PowerIterationResult p = power_iteration(B, rng.normal_vector(A.rows()), tol, max_iterations);
+    const PowerIterationResult p =
+        power_iteration(B, rng.normal_vector(A.rows()), tol, max_iterations);
     if (!p.converged) {
-      throw mlc::NumericalError(fmt::format(
-          "power_iteration_deflation: eigenpair {} did not converge in {} iterations "
-          "(|λ_{}/λ_{}| too close to 1?)", j + 1, max_iterations, j + 2, j + 1));
+      throw mlc::NumericalError(
+          fmt::format("power_iteration_deflation: eigenpair {} did not converge in {} iterations "
+                      "(|λ_{}/λ_{}| too close to 1?)",
+                      j + 1, max_iterations, j + 2, j + 1));
     }
     out.eigenvalues(j) = p.eigenvalue;
     out.eigenvectors.col(j) = p.eigenvector;
@@ -383,9 +389,9 @@ Tridiagonal householder_tridiagonalize(const Eigen::MatrixXd& A) {
 
 void implicit_qr_step(Eigen::VectorXd& d, Eigen::VectorXd& e, Eigen::Index lo, Eigen::Index hi,
                       Eigen::MatrixXd& Q) {
-  mlc::require(lo >= 0 && lo < hi && hi < d.size() && e.size() == d.size() - 1 &&
-                   Q.cols() == d.size(),
-               "implicit_qr_step", fmt::format("bad block {}..{} for n = {}", lo, hi, d.size()));
+  mlc::require(
+      lo >= 0 && lo < hi && hi < d.size() && e.size() == d.size() - 1 && Q.cols() == d.size(),
+      "implicit_qr_step", fmt::format("bad block {}..{} for n = {}", lo, hi, d.size()));
   // BEGIN EXERCISE implicit_qr_step: Wilkinson shift (12) and bulge chasing (13)
   // (12) Wilkinson shift: the eigenvalue of the trailing 2 × 2 block closer to d_hi
   const double delta = 0.5 * (d(hi - 1) - d(hi));
@@ -452,7 +458,8 @@ SymmetricEigen symmetric_eigen(const Eigen::MatrixXd& A) {
   // sort ascending, as Eigen's SelfAdjointEigenSolver does
   std::vector<Eigen::Index> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) { return d(a) < d(b); });
+  std::sort(order.begin(), order.end(),
+            [&](Eigen::Index a, Eigen::Index b) { return d(a) < d(b); });
   out.eigenvalues.resize(n);
   out.eigenvectors.resize(n, n);
   for (Eigen::Index j = 0; j < n; ++j) {
@@ -561,8 +568,8 @@ Eigen::VectorXd lstsq_qr(const Eigen::MatrixXd& A, const Eigen::VectorXd& b) {
   mlc::require(b.size() == A.rows(), "lstsq_qr",
                fmt::format("A is {} but b has {} entries", shape(A), b.size()));
   const HouseholderQr qr = householder_qr(A);
-  const Eigen::VectorXd qtb = householder_apply_qt(qr, b);       // (17) Qᵀ b
-  return solve_upper_triangular(qr.R, qtb.head(A.cols()));      // (17) R x = (Qᵀ b)_{1:n}
+  const Eigen::VectorXd qtb = householder_apply_qt(qr, b);  // (17) Qᵀ b
+  return solve_upper_triangular(qr.R, qtb.head(A.cols()));  // (17) R x = (Qᵀ b)_{1:n}
 }
 
 Eigen::VectorXd lstsq_svd(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, double rcond) {

@@ -30,10 +30,10 @@ namespace linear_algebra {
 // ---- LU ---------------------------------------------------------------------------------
 
 struct LuFactorization {
-  Eigen::MatrixXd L;        // n × n unit lower triangular, |L_ij| <= 1 with pivoting
-  Eigen::MatrixXd U;        // n × n upper triangular
-  Eigen::VectorXi perm;     // row i of P A is row perm(i) of A
-  double growth_factor = 0; // (3) ρ = max_k max_ij |a_ij^(k)| / max_ij |a_ij|
+  Eigen::MatrixXd L;         // n × n unit lower triangular, |L_ij| <= 1 with pivoting
+  Eigen::MatrixXd U;         // n × n upper triangular
+  Eigen::VectorXi perm;      // row i of P A is row perm(i) of A
+  double growth_factor = 0;  // (3) ρ = max_k max_ij |a_ij^(k)| / max_ij |a_ij|
 };
 
 // (1)-(2) Gaussian elimination with partial pivoting: P A = L U.   2n³/3 flops.
@@ -106,11 +106,11 @@ Eigen::VectorXd geometric_spectrum(Eigen::Index n, double kappa);
 // ---- Symmetric eigenvalues ----------------------------------------------------------------
 
 struct PowerIterationResult {
-  double eigenvalue = 0;                  // Rayleigh quotient of the final iterate
-  Eigen::VectorXd eigenvector;            // unit norm
+  double eigenvalue = 0;        // Rayleigh quotient of the final iterate
+  Eigen::VectorXd eigenvector;  // unit norm
   int iterations = 0;
-  bool converged = false;                 // residual ‖A v - λ v‖ <= tol ‖A‖_F
-  std::vector<double> rayleigh_quotients; // λ^(k) for k = 1..iterations
+  bool converged = false;                  // residual ‖A v - λ v‖ <= tol ‖A‖_F
+  std::vector<double> rayleigh_quotients;  // λ^(k) for k = 1..iterations
 };
 
 // (9) v <- A v / ‖A v‖, λ = vᵀ A v, from start vector x0, until ‖A v - λ v‖ <= tol ‖A‖_F.
@@ -156,20 +156,20 @@ SymmetricEigen symmetric_eigen(const Eigen::MatrixXd& A);
 double jacobi_svd_sweep(Eigen::MatrixXd& W, Eigen::MatrixXd& V, double tol);
 
 struct Svd {
-  Eigen::MatrixXd U;                   // m × n, orthonormal columns (where σ > 0)
-  Eigen::VectorXd singular_values;     // n, descending
-  Eigen::MatrixXd V;                   // n × n orthogonal
+  Eigen::MatrixXd U;                // m × n, orthonormal columns (where σ > 0)
+  Eigen::VectorXd singular_values;  // n, descending
+  Eigen::MatrixXd V;                // n × n orthogonal
   int sweeps = 0;
-  std::vector<double> off_per_sweep;   // the value jacobi_svd_sweep returned, per sweep
+  std::vector<double> off_per_sweep;  // the value jacobi_svd_sweep returned, per sweep
 };
 // Thin SVD A = U Σ Vᵀ of an m × n matrix, m >= n, by one-sided Jacobi sweeps until no
-// pair has cosine above tol (default m·u).  ~ (6m + 3n) n² flops per sweep... see NOTES.
+// pair has cosine above tol (default m·u).  (12m + 6n) n(n-1)/2 flops per sweep.
 Svd jacobi_svd(const Eigen::MatrixXd& A, double tol = -1, int max_sweeps = 60);
 
 // ---- Least squares ------------------------------------------------------------------------
 
 struct NormalEquationsSolution {
-  Eigen::VectorXd x;        // NaN when the Cholesky factorization failed
+  Eigen::VectorXd x;  // NaN when the Cholesky factorization failed
   CholeskyFactorization cholesky;
 };
 // (16) AᵀA x = Aᵀb by Cholesky.   mn² + n³/3 flops.

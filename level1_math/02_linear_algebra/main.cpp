@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include <Eigen/Dense>
 #include <fmt/format.h>
+#include <Eigen/Dense>
 
 #include "linear_algebra.hpp"
 #include "mlc/cli.hpp"
@@ -26,7 +26,10 @@ namespace la = linear_algebra;
 namespace {
 
 const mlc::LessonInfo kLesson{
-    "linear_algebra", "level1_math", "1.2", "Numerical linear algebra",
+    "linear_algebra",
+    "level1_math",
+    "1.2",
+    "Numerical linear algebra",
     "LU with partial pivoting, Cholesky, classical and modified Gram-Schmidt, Householder QR, "
     "symmetric eigenvalues (power iteration with deflation; Householder tridiagonalisation and "
     "implicit Wilkinson-shift QR) and the one-sided Jacobi SVD, written from scratch and "
@@ -41,20 +44,27 @@ const mlc::LessonInfo kLesson{
 constexpr double u = std::numeric_limits<double>::epsilon() / 2;  // unit roundoff
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-double rel(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) { return (a - b).norm() / b.norm(); }
+double rel(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+  return (a - b).norm() / b.norm();
+}
 
-std::string kappa_tag(double kappa) { return fmt::format("1e{}", static_cast<int>(std::lround(std::log10(kappa)))); }
+std::string kappa_tag(double kappa) {
+  return fmt::format("1e{}", static_cast<int>(std::lround(std::log10(kappa))));
+}
 
 double median(std::vector<double> v) {
   std::vector<double> finite;
-  for (double x : v) if (std::isfinite(x)) finite.push_back(x);
+  for (double x : v)
+    if (std::isfinite(x)) finite.push_back(x);
   if (finite.size() * 2 <= v.size()) return kNaN;  // most runs broke down: no number
   std::sort(finite.begin(), finite.end());
   const size_t k = finite.size();
   return k % 2 ? finite[k / 2] : 0.5 * (finite[k / 2 - 1] + finite[k / 2]);
 }
 
-Eigen::MatrixXd symmetrize(const Eigen::MatrixXd& A) { return 0.5 * (A + A.transpose()); }
+Eigen::MatrixXd symmetrize(const Eigen::MatrixXd& A) {
+  return 0.5 * (A + A.transpose());
+}
 
 // One row of the "against Eigen" table, stored as metrics eigen.<method>.<matrix>.*
 struct CheckRow {
@@ -64,7 +74,8 @@ struct CheckRow {
   double steps;
 };
 
-void add_check(mlc::Report& report, std::vector<std::vector<std::string>>& rows, const CheckRow& r) {
+void add_check(mlc::Report& report, std::vector<std::vector<std::string>>& rows,
+               const CheckRow& r) {
   const std::string key = fmt::format("eigen.{}.{}", r.method, r.matrix);
   report.metric(key + ".kappa", r.kappa);
   report.metric(key + ".reconstruction", r.reconstruction);
@@ -73,12 +84,13 @@ void add_check(mlc::Report& report, std::vector<std::vector<std::string>>& rows,
   if (std::isfinite(r.steps)) report.metric(key + ".steps", r.steps);
   rows.push_back({r.method, r.matrix, mlc::num(r.kappa, 3), mlc::num(r.reconstruction, 2),
                   std::isfinite(r.orthogonality) ? mlc::num(r.orthogonality, 2) : "-",
-                  mlc::num(r.vs_eigen, 2), fmt::format("{} = {}", r.scale_name, mlc::num(r.scale, 2)),
+                  mlc::num(r.vs_eigen, 2),
+                  fmt::format("{} = {}", r.scale_name, mlc::num(r.scale, 2)),
                   std::isfinite(r.steps) ? mlc::num(r.steps, 4) : "-"});
   fmt::print("  {:<16} {:<11} κ={:<9} recon={:<9} orth={:<9} vs Eigen={:<9} ({} = {})\n", r.method,
              r.matrix, mlc::num(r.kappa, 3), mlc::num(r.reconstruction, 2),
-             std::isfinite(r.orthogonality) ? mlc::num(r.orthogonality, 2) : "-", mlc::num(r.vs_eigen, 2),
-             r.scale_name, mlc::num(r.scale, 2));
+             std::isfinite(r.orthogonality) ? mlc::num(r.orthogonality, 2) : "-",
+             mlc::num(r.vs_eigen, 2), r.scale_name, mlc::num(r.scale, 2));
 }
 
 // ---- Section 1: every factorization against Eigen ------------------------------------------
@@ -108,8 +120,9 @@ void against_eigen(mlc::Report& report, mlc::Rng& rng, bool quick, std::vector<l
   for (const std::string matrix : {"random", "kappa_1e10"}) {
     const bool random = matrix == "random";
     mlc::Rng r = rng.derive(random ? 1 : 2);
-    const Eigen::MatrixXd A = random ? r.normal_matrix(n, n)
-                                     : la::matrix_with_singular_values(n, la::geometric_spectrum(n, kill), r);
+    const Eigen::MatrixXd A =
+        random ? r.normal_matrix(n, n)
+               : la::matrix_with_singular_values(n, la::geometric_spectrum(n, kill), r);
     const double kappa = la::condition_number(A);
     {  // LU with partial pivoting
       timer.reset();
@@ -121,24 +134,28 @@ void against_eigen(mlc::Report& report, mlc::Rng& rng, bool quick, std::vector<l
       const Eigen::MatrixXd P = la::permutation_matrix(lu.perm);
       const Eigen::MatrixXd Lr = ref.matrixLU().triangularView<Eigen::UnitLower>();
       const Eigen::MatrixXd Ur = ref.matrixLU().triangularView<Eigen::Upper>();
-      const double same_pivots = (P - ref.permutationP().toDenseMatrix().cast<double>()).norm() == 0.0 ? 1.0 : 0.0;
+      const double same_pivots =
+          (P - ref.permutationP().toDenseMatrix().cast<double>()).norm() == 0.0 ? 1.0 : 0.0;
       report.metric(fmt::format("eigen.lu.{}.same_pivots", matrix), same_pivots);
       report.metric(fmt::format("eigen.lu.{}.growth_factor", matrix), lu.growth_factor);
-      add_check(report, rows, {"lu", matrix, kappa, rel(lu.L * lu.U, P * A), kNaN,
-                               std::max(rel(lu.L, Lr), rel(lu.U, Ur)), u * kappa, "u·κ", kNaN});
+      add_check(report, rows,
+                {"lu", matrix, kappa, rel(lu.L * lu.U, P * A), kNaN,
+                 std::max(rel(lu.L, Lr), rel(lu.U, Ur)), u * kappa, "u·κ", kNaN});
     }
     {  // Cholesky on an SPD matrix with the same spectrum class
       const Eigen::MatrixXd Q = la::random_orthonormal(n, n, r);
       const double ks = random ? 1e2 : kill;
-      const Eigen::MatrixXd S = symmetrize(Q * la::geometric_spectrum(n, ks).asDiagonal() * Q.transpose());
+      const Eigen::MatrixXd S =
+          symmetrize(Q * la::geometric_spectrum(n, ks).asDiagonal() * Q.transpose());
       timer.reset();
       const auto c = la::cholesky(S);
       t_ours += timer.seconds();
       timer.reset();
       const Eigen::LLT<Eigen::MatrixXd> ref(S);
       t_eigen += timer.seconds();
-      add_check(report, rows, {"cholesky", matrix, ks, rel(c.L * c.L.transpose(), S), kNaN,
-                               rel(c.L, ref.matrixL().toDenseMatrix()), u * ks, "u·κ", kNaN});
+      add_check(report, rows,
+                {"cholesky", matrix, ks, rel(c.L * c.L.transpose(), S), kNaN,
+                 rel(c.L, ref.matrixL().toDenseMatrix()), u * ks, "u·κ", kNaN});
     }
     {  // Householder QR
       timer.reset();
@@ -148,8 +165,9 @@ void against_eigen(mlc::Report& report, mlc::Rng& rng, bool quick, std::vector<l
       const Eigen::HouseholderQR<Eigen::MatrixXd> ref(A);
       const Eigen::MatrixXd Rr = ref.matrixQR().triangularView<Eigen::Upper>();
       t_eigen += timer.seconds();
-      add_check(report, rows, {"householder_qr", matrix, kappa, rel(f.Q * f.R, A),
-                               la::orthogonality_loss(f.Q), rel(f.R, Rr), u * kappa, "u·κ", kNaN});
+      add_check(report, rows,
+                {"householder_qr", matrix, kappa, rel(f.Q * f.R, A), la::orthogonality_loss(f.Q),
+                 rel(f.R, Rr), u * kappa, "u·κ", kNaN});
     }
     // symmetric test matrix: symmetrised Gaussian, or ±geometric eigenvalues
     Eigen::MatrixXd S;
@@ -170,10 +188,11 @@ void against_eigen(mlc::Report& report, mlc::Rng& rng, bool quick, std::vector<l
       const auto e = la::symmetric_eigen(S);
       t_ours += timer.seconds();
       const Eigen::MatrixXd& V = e.eigenvectors;
-      add_check(report, rows, {"symmetric_qr", matrix, norm2 / eref.eigenvalues().cwiseAbs().minCoeff(),
-                               rel(V * e.eigenvalues.asDiagonal() * V.transpose(), S), la::orthogonality_loss(V),
-                               (e.eigenvalues - eref.eigenvalues()).cwiseAbs().maxCoeff() / norm2, u, "u",
-                               static_cast<double>(e.iterations)});
+      add_check(report, rows,
+                {"symmetric_qr", matrix, norm2 / eref.eigenvalues().cwiseAbs().minCoeff(),
+                 rel(V * e.eigenvalues.asDiagonal() * V.transpose(), S), la::orthogonality_loss(V),
+                 (e.eigenvalues - eref.eigenvalues()).cwiseAbs().maxCoeff() / norm2, u, "u",
+                 static_cast<double>(e.iterations)});
       report.metric(fmt::format("eigen.symmetric_qr.{}.steps_per_eigenvalue", matrix),
                     static_cast<double>(e.iterations) / static_cast<double>(n));
     }
@@ -181,15 +200,19 @@ void against_eigen(mlc::Report& report, mlc::Rng& rng, bool quick, std::vector<l
       const int k = 3;
       const auto p = la::power_iteration_deflation(S, k, r, 1e-12, 200000);
       std::vector<double> by_modulus(eref.eigenvalues().data(), eref.eigenvalues().data() + n);
-      std::sort(by_modulus.begin(), by_modulus.end(), [](double a, double b) { return std::abs(a) > std::abs(b); });
+      std::sort(by_modulus.begin(), by_modulus.end(),
+                [](double a, double b) { return std::abs(a) > std::abs(b); });
       double err = 0;
-      for (int j = 0; j < k; ++j) err = std::max(err, std::abs(p.eigenvalues(j) - by_modulus[static_cast<size_t>(j)]));
+      for (int j = 0; j < k; ++j)
+        err = std::max(err, std::abs(p.eigenvalues(j) - by_modulus[static_cast<size_t>(j)]));
       const Eigen::MatrixXd V = p.eigenvectors;
       const double residual = (S * V - V * p.eigenvalues.asDiagonal()).norm() / norm2;
-      add_check(report, rows, {"power_deflation", matrix, norm2 / eref.eigenvalues().cwiseAbs().minCoeff(),
-                               residual, la::orthogonality_loss(V), err / norm2, u, "u",
-                               static_cast<double>(p.iterations)});
-      report.metric(fmt::format("eigen.power_deflation.{}.ratio_2_1", matrix), std::abs(by_modulus[1] / by_modulus[0]));
+      add_check(
+          report, rows,
+          {"power_deflation", matrix, norm2 / eref.eigenvalues().cwiseAbs().minCoeff(), residual,
+           la::orthogonality_loss(V), err / norm2, u, "u", static_cast<double>(p.iterations)});
+      report.metric(fmt::format("eigen.power_deflation.{}.ratio_2_1", matrix),
+                    std::abs(by_modulus[1] / by_modulus[0]));
     }
     {  // one-sided Jacobi SVD
       timer.reset();
@@ -199,15 +222,19 @@ void against_eigen(mlc::Report& report, mlc::Rng& rng, bool quick, std::vector<l
       const Eigen::JacobiSVD<Eigen::MatrixXd> ref(A);
       t_eigen += timer.seconds();
       const Eigen::MatrixXd USV = svd.U * svd.singular_values.asDiagonal() * svd.V.transpose();
-      add_check(report, rows, {"jacobi_svd", matrix, kappa, rel(USV, A),
-                               std::max(la::orthogonality_loss(svd.U), la::orthogonality_loss(svd.V)),
-                               (svd.singular_values - ref.singularValues()).cwiseAbs().maxCoeff() / ref.singularValues()(0),
-                               u, "u", static_cast<double>(svd.sweeps)});
+      add_check(report, rows,
+                {"jacobi_svd", matrix, kappa, rel(USV, A),
+                 std::max(la::orthogonality_loss(svd.U), la::orthogonality_loss(svd.V)),
+                 (svd.singular_values - ref.singularValues()).cwiseAbs().maxCoeff() /
+                     ref.singularValues()(0),
+                 u, "u", static_cast<double>(svd.sweeps)});
       svds.push_back(std::move(svd));
       svd_names.push_back(matrix);
     }
   }
-  report.table({"method", "matrix", "κ₂", "reconstruction", "orthogonality", "vs Eigen", "scale", "steps"}, rows);
+  report.table(
+      {"method", "matrix", "κ₂", "reconstruction", "orthogonality", "vs Eigen", "scale", "steps"},
+      rows);
   report.text(
       "For `power_deflation` the reconstruction column holds the eigen-residual ‖AV - VΛ‖_F / ‖A‖₂ "
       "of the three pairs; its step count is large on the random matrix because the top of a "
@@ -215,7 +242,8 @@ void against_eigen(mlc::Report& report, mlc::Rng& rng, bool quick, std::vector<l
       "makes the power method slow (figure below).");
   report.timing("against_eigen.ours_seconds", t_ours);
   report.timing("against_eigen.eigen_seconds", t_eigen);
-  fmt::print("  wall time, all factorizations above: ours {:.3f} s, Eigen {:.3f} s\n", t_ours, t_eigen);
+  fmt::print("  wall time, all factorizations above: ours {:.3f} s, Eigen {:.3f} s\n", t_ours,
+             t_eigen);
 }
 
 // ---- Section 2: cost ----------------------------------------------------------------------
@@ -225,7 +253,11 @@ void cost_table(mlc::Report& report, const std::vector<la::Svd>& svds, bool quic
   report.section("Cost in floating-point operations");
   const double sweeps = svds.empty() ? 0 : svds.front().sweeps;
   // flops of the leading terms (GVL tables 3.2, 4.2, 5.2, 8.3 and §8.6.3)
-  struct C { const char* name; const char* formula; double flops; };
+  struct C {
+    const char* name;
+    const char* formula;
+    double flops;
+  };
   const std::vector<C> costs = {
       {"lu", "2n³/3", 2 * n * n * n / 3},
       {"cholesky", "n³/3", n * n * n / 3},
@@ -235,7 +267,8 @@ void cost_table(mlc::Report& report, const std::vector<la::Svd>& svds, bool quic
       {"tridiagonalisation (T, Q)", "4n³/3 + 4n³/3", 8 * n * n * n / 3},
       {"symmetric QR, values + vectors", "≈ 9n³", 9 * n * n * n},
       {"power iteration, per step", "2n²", 2 * n * n},
-      {"one-sided Jacobi, per sweep", "n(n-1)/2 · (6m + 6m + 6n) ≈ 9n³ (m = n)", n * (n - 1) / 2 * 18 * n},
+      {"one-sided Jacobi, per sweep", "n(n-1)/2 · (6m + 6m + 6n) ≈ 9n³ (m = n)",
+       n * (n - 1) / 2 * 18 * n},
   };
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : costs) {
@@ -245,7 +278,8 @@ void cost_table(mlc::Report& report, const std::vector<la::Svd>& svds, bool quic
       "Leading-order flop counts at m = n = {}; a flop is one floating-point add or multiply. "
       "The Jacobi SVD needed {} sweeps on the random matrix above, so its total is about {} "
       "flops, an order of magnitude above the tridiagonal QR route (Golub-Kahan SVD costs "
-      "≈ 4mn² + 8n³ for U, Σ, V).", static_cast<int>(n), static_cast<int>(sweeps),
+      "≈ 4mn² + 8n³ for U, Σ, V).",
+      static_cast<int>(n), static_cast<int>(sweeps),
       mlc::num(sweeps * n * (n - 1) / 2 * 18 * n, 3)));
   report.table({"algorithm", "flops", fmt::format("at n = {}", static_cast<int>(n))}, rows);
   report.metric("cost.n", n);
@@ -267,8 +301,10 @@ OrthoSweep orthogonality_experiment(mlc::Report& report, mlc::Rng& rng, bool qui
     const double kappa = std::pow(10.0, e);
     std::vector<double> c, m2, h, c2;
     for (int rep = 0; rep < reps; ++rep) {
-      mlc::Rng r = rng.derive(1000 + static_cast<std::uint64_t>(e * 10) * 10 + static_cast<std::uint64_t>(rep));
-      const Eigen::MatrixXd A = la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa), r);
+      mlc::Rng r = rng.derive(1000 + static_cast<std::uint64_t>(e * 10) * 10 +
+                              static_cast<std::uint64_t>(rep));
+      const Eigen::MatrixXd A =
+          la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa), r);
       c.push_back(la::orthogonality_loss(la::classical_gram_schmidt(A).Q));
       m2.push_back(la::orthogonality_loss(la::modified_gram_schmidt(A).Q));
       h.push_back(la::orthogonality_loss(la::householder_qr_factors(A).Q));
@@ -280,9 +316,13 @@ OrthoSweep orthogonality_experiment(mlc::Report& report, mlc::Rng& rng, bool qui
     s.hh.push_back(median(h));
     s.cgs2.push_back(median(c2));
   }
-  const auto vec = [](const std::vector<double>& v) { return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size())).eval(); };
+  const auto vec = [](const std::vector<double>& v) {
+    return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size())).eval();
+  };
   const Eigen::VectorXd K = vec(s.kappa);
-  const auto clip = [](Eigen::VectorXd v) { return v.unaryExpr([](double x) { return x > 10.0 ? kNaN : x; }).eval(); };
+  const auto clip = [](Eigen::VectorXd v) {
+    return v.unaryExpr([](double x) { return x > 10.0 ? kNaN : x; }).eval();
+  };
   mlc::Figure fig("Loss of orthogonality of the computed Q");
   fig.xlabel("condition number κ₂(A)").ylabel("‖QᵀQ - I‖₂").logx().logy().legend("top left");
   fig.yrange(1e-17, 1e8);
@@ -300,13 +340,15 @@ OrthoSweep orthogonality_experiment(mlc::Report& report, mlc::Rng& rng, bool qui
       "CGS loses orthogonality like u κ² (NOTES (5)), MGS like u κ (6), Householder stays at "
       "O(u) for every κ (8), and CGS applied twice is at O(u) as long as u κ < 1.",
       m, n, reps));
-  report.figure(fig, "orthogonality", "‖QᵀQ - I‖₂ against κ₂(A), with the theory lines u κ², u κ and u (dashed).");
+  report.figure(fig, "orthogonality",
+                "‖QᵀQ - I‖₂ against κ₂(A), with the theory lines u κ², u κ and u (dashed).");
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < s.kappa.size(); ++i) {
     const double e = std::log10(s.kappa[i]);
     if (std::abs(e - 4 * std::round(e / 4)) > 1e-9) continue;  // κ = 1, 1e4, 1e8, 1e12, 1e16
     const std::string tag = kappa_tag(s.kappa[i]);
-    rows.push_back({tag, mlc::num(s.cgs[i], 2), mlc::num(s.mgs[i], 2), mlc::num(s.cgs2[i], 2), mlc::num(s.hh[i], 2)});
+    rows.push_back({tag, mlc::num(s.cgs[i], 2), mlc::num(s.mgs[i], 2), mlc::num(s.cgs2[i], 2),
+                    mlc::num(s.hh[i], 2)});
     report.metric("orthogonality.cgs.kappa_" + tag, s.cgs[i]);
     report.metric("orthogonality.mgs.kappa_" + tag, s.mgs[i]);
     report.metric("orthogonality.cgs2.kappa_" + tag, s.cgs2[i]);
@@ -319,7 +361,8 @@ OrthoSweep orthogonality_experiment(mlc::Report& report, mlc::Rng& rng, bool qui
   report.metric("orthogonality.cgs2", s.cgs2);
   report.metric("orthogonality.householder", s.hh);
   fmt::print("Loss of orthogonality ({} × {}): at κ = 1e8  CGS {}  MGS {}  Householder {}\n", m, n,
-             mlc::num(s.cgs[static_cast<size_t>(8 / step)], 2), mlc::num(s.mgs[static_cast<size_t>(8 / step)], 2),
+             mlc::num(s.cgs[static_cast<size_t>(8 / step)], 2),
+             mlc::num(s.mgs[static_cast<size_t>(8 / step)], 2),
              mlc::num(s.hh[static_cast<size_t>(8 / step)], 2));
   return s;
 }
@@ -337,8 +380,10 @@ void least_squares_experiment(mlc::Report& report, mlc::Rng& rng, bool quick) {
     const double kappa = std::pow(10.0, e);
     std::vector<double> b1, b2, b3, f1, f2, f3;
     for (int rep = 0; rep < reps; ++rep) {
-      mlc::Rng r = rng.derive(5000 + static_cast<std::uint64_t>(e * 10) * 10 + static_cast<std::uint64_t>(rep));
-      const Eigen::MatrixXd A = la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa), r);
+      mlc::Rng r = rng.derive(5000 + static_cast<std::uint64_t>(e * 10) * 10 +
+                              static_cast<std::uint64_t>(rep));
+      const Eigen::MatrixXd A =
+          la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa), r);
       const Eigen::VectorXd x = r.normal_vector(n);
       const Eigen::VectorXd b = A * x;  // zero-residual problem: forward error u κ for QR/SVD
       const auto ne = la::lstsq_normal_equations(A, b);
@@ -357,12 +402,20 @@ void least_squares_experiment(mlc::Report& report, mlc::Rng& rng, bool quick) {
       f3.push_back((xs - x).norm() / x.norm());
     }
     K.push_back(kappa);
-    be_ne.push_back(median(b1)); be_qr.push_back(median(b2)); be_svd.push_back(median(b3));
-    fe_ne.push_back(median(f1)); fe_qr.push_back(median(f2)); fe_svd.push_back(median(f3));
+    be_ne.push_back(median(b1));
+    be_qr.push_back(median(b2));
+    be_svd.push_back(median(b3));
+    fe_ne.push_back(median(f1));
+    fe_qr.push_back(median(f2));
+    fe_svd.push_back(median(f3));
   }
-  const auto vec = [](const std::vector<double>& v) { return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size())).eval(); };
+  const auto vec = [](const std::vector<double>& v) {
+    return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size())).eval();
+  };
   const Eigen::VectorXd Kv = vec(K);
-  const auto clip = [](Eigen::VectorXd v) { return v.unaryExpr([](double x) { return x > 10.0 ? kNaN : x; }).eval(); };
+  const auto clip = [](Eigen::VectorXd v) {
+    return v.unaryExpr([](double x) { return x > 10.0 ? kNaN : x; }).eval();
+  };
   report.section("Least squares: normal equations, QR, SVD");
   report.text(fmt::format(
       "min ‖Ax - b‖ for A ({} × {}) with prescribed κ as above, x ~ N(0, I) and b = A x (a "
@@ -376,14 +429,20 @@ void least_squares_experiment(mlc::Report& report, mlc::Rng& rng, bool quick) {
       "from the curves (median over finite values, shown only when most runs are finite).",
       m, n, reps, ne_failures, total, mlc::num(first_failure, 2)));
   mlc::Figure fb("Backward error of least-squares solvers");
-  fb.xlabel("condition number κ₂(A)").ylabel("relative backward error ‖ΔA‖_F / ‖A‖_F").logx().logy().legend("top left");
+  fb.xlabel("condition number κ₂(A)")
+      .ylabel("relative backward error ‖ΔA‖_F / ‖A‖_F")
+      .logx()
+      .logy()
+      .legend("top left");
   fb.yrange(1e-17, 1e4);
   fb.line_points(Kv, vec(be_ne), "normal equations + Cholesky", {.color = 0});
   fb.line_points(Kv, vec(be_qr), "Householder QR", {.color = 2});
   fb.line_points(Kv, vec(be_svd), "one-sided Jacobi SVD", {.color = 1});
   fb.line(Kv, clip(u * Kv), "u κ", {.color = 0, .dash = true});
   fb.line(Kv, Eigen::VectorXd::Constant(Kv.size(), u), "u", {.color = 2, .dash = true});
-  report.figure(fb, "lstsq_backward_error", "Backward error (19) against κ₂(A): QR and SVD stay at O(u), the normal equations grow like u κ until Cholesky breaks down.");
+  report.figure(fb, "lstsq_backward_error",
+                "Backward error (19) against κ₂(A): QR and SVD stay at O(u), the normal equations "
+                "grow like u κ until Cholesky breaks down.");
   mlc::Figure ff("Forward error of least-squares solvers");
   ff.xlabel("condition number κ₂(A)").ylabel("‖x̂ - x‖ / ‖x‖").logx().logy().legend("top left");
   ff.yrange(1e-17, 1e6);
@@ -392,7 +451,9 @@ void least_squares_experiment(mlc::Report& report, mlc::Rng& rng, bool quick) {
   ff.line_points(Kv, vec(fe_svd), "one-sided Jacobi SVD", {.color = 1});
   ff.line(Kv, clip(u * Kv.cwiseProduct(Kv)), "u κ²", {.color = 0, .dash = true});
   ff.line(Kv, clip(u * Kv), "u κ", {.color = 2, .dash = true});
-  report.figure(ff, "lstsq_forward_error", "Forward error against κ₂(A) for a zero-residual problem, with u κ² and u κ (dashed).");
+  report.figure(
+      ff, "lstsq_forward_error",
+      "Forward error against κ₂(A) for a zero-residual problem, with u κ² and u κ (dashed).");
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < K.size(); ++i) {
     const double e = std::log10(K[i]);
@@ -405,7 +466,9 @@ void least_squares_experiment(mlc::Report& report, mlc::Rng& rng, bool quick) {
     for (auto [name, v] : {std::pair{"normal_equations", &fe_ne}, {"qr", &fe_qr}, {"svd", &fe_svd}})
       report.metric(fmt::format("lstsq.forward.{}.kappa_{}", name, tag), (*v)[i]);
   }
-  report.table({"κ₂", "backward NE", "backward QR", "backward SVD", "forward NE", "forward QR", "forward SVD"}, rows);
+  report.table({"κ₂", "backward NE", "backward QR", "backward SVD", "forward NE", "forward QR",
+                "forward SVD"},
+               rows);
   report.metric("lstsq.kappa", K);
   report.metric("lstsq.backward.normal_equations", be_ne);
   report.metric("lstsq.backward.qr", be_qr);
@@ -417,14 +480,17 @@ void least_squares_experiment(mlc::Report& report, mlc::Rng& rng, bool quick) {
   report.metric("lstsq.normal_equations.problems", total);
   report.metric("lstsq.normal_equations.first_failure_kappa", first_failure);
   const size_t i6 = static_cast<size_t>(6 / step);
-  fmt::print("Least squares ({} × {}) at κ = 1e6: backward NE {} QR {} SVD {}; forward NE {} QR {}; Cholesky broke down {}/{}\n",
-             m, n, mlc::num(be_ne[i6], 2), mlc::num(be_qr[i6], 2), mlc::num(be_svd[i6], 2), mlc::num(fe_ne[i6], 2),
-             mlc::num(fe_qr[i6], 2), ne_failures, total);
+  fmt::print(
+      "Least squares ({} × {}) at κ = 1e6: backward NE {} QR {} SVD {}; forward NE {} QR {}; "
+      "Cholesky broke down {}/{}\n",
+      m, n, mlc::num(be_ne[i6], 2), mlc::num(be_qr[i6], 2), mlc::num(be_svd[i6], 2),
+      mlc::num(fe_ne[i6], 2), mlc::num(fe_qr[i6], 2), ne_failures, total);
 }
 
 // ---- Section 5: power iteration and Jacobi convergence --------------------------------------
 
-void convergence_experiment(mlc::Report& report, mlc::Rng& rng, bool quick, const std::vector<la::Svd>& svds,
+void convergence_experiment(mlc::Report& report, mlc::Rng& rng, bool quick,
+                            const std::vector<la::Svd>& svds,
                             const std::vector<std::string>& svd_names) {
   const Eigen::Index n = quick ? 20 : 50;
   report.section("Convergence: power iteration and Jacobi sweeps");
@@ -455,26 +521,34 @@ void convergence_experiment(mlc::Report& report, mlc::Rng& rng, bool quick, cons
       theory(i) = err(anchor) * std::pow(ratio, 2.0 * static_cast<double>(i - anchor));
     const std::string label = fmt::format("measured, r = |λ₂/λ₁| = {}", ratio);
     fig.line(it, err, label, {.color = color});
-    fig.line(it, theory.unaryExpr([](double x) { return x < 1e-17 || x > 1.0 ? kNaN : x; }), fmt::format("theory r^(2k), r = {}", ratio),
-             {.color = color, .dash = true});
+    fig.line(it, theory.unaryExpr([](double x) { return x < 1e-17 || x > 1.0 ? kNaN : x; }),
+             fmt::format("theory r^(2k), r = {}", ratio), {.color = color, .dash = true});
     ++color;
     const std::string tag = fmt::format("ratio_{}", static_cast<int>(std::lround(ratio * 100)));
     const double predicted = std::log(1e-13) / std::log(ratio);
     report.metric("power." + tag + ".iterations", p.iterations);
     report.metric("power." + tag + ".predicted_iterations", predicted);
     report.metric("power." + tag + ".final_error", std::abs(p.eigenvalue - 1.0));
-    rows.push_back({mlc::num(ratio, 2), std::to_string(p.iterations), mlc::num(predicted, 3), mlc::num(std::abs(p.eigenvalue - 1.0), 2)});
+    rows.push_back({mlc::num(ratio, 2), std::to_string(p.iterations), mlc::num(predicted, 3),
+                    mlc::num(std::abs(p.eigenvalue - 1.0), 2)});
   }
   report.text(fmt::format(
       "A = Q diag(1, r, U(0, 0.4 r)...) Qᵀ ({0} × {0}). The Rayleigh quotient of a symmetric "
       "matrix converges like r^{{2k}} (NOTES (9)); the iteration stops when the residual "
       "‖Av - λv‖ ≤ 1e-13 ‖A‖_F, which takes about log(1e-13)/log r steps since the residual "
-      "converges only like r^k.", n));
-  report.figure(fig, "power_iteration", "Rayleigh-quotient error per iteration for three eigenvalue ratios, with the theory r^{2k} (dashed, anchored where the error first drops below 1e-4).");
+      "converges only like r^k.",
+      n));
+  report.figure(fig, "power_iteration",
+                "Rayleigh-quotient error per iteration for three eigenvalue ratios, with the "
+                "theory r^{2k} (dashed, anchored where the error first drops below 1e-4).");
   report.table({"|λ₂/λ₁|", "iterations", "log(1e-13) / log r", "|λ - λ₁|"}, rows);
 
   mlc::Figure fj("One-sided Jacobi SVD: largest column cosine per sweep");
-  fj.xlabel("sweep").ylabel("largest cosine |w_pᵀ w_q| / (‖w_p‖ ‖w_q‖)").logy().legend("bottom left").yrange(1e-16, 10.0);
+  fj.xlabel("sweep")
+      .ylabel("largest cosine |w_pᵀ w_q| / (‖w_p‖ ‖w_q‖)")
+      .logy()
+      .legend("bottom left")
+      .yrange(1e-16, 10.0);
   std::vector<std::vector<std::string>> jrows;
   for (size_t s = 0; s < svds.size(); ++s) {
     const auto& off = svds[s].off_per_sweep;
@@ -498,9 +572,12 @@ void convergence_experiment(mlc::Report& report, mlc::Rng& rng, bool quick, cons
       "cosine); before that there is a slow phase in which the largest cosine hardly moves, and "
       "in this run it is longer for the κ = 1e10 matrix (sweep counts in the table). Production "
       "codes shorten it with a QR preconditioning step (Drmač & Veselić 2008).");
-  report.figure(fj, "jacobi_sweeps", "Largest cosine between columns per Jacobi sweep, random and κ = 1e10 matrices; dashed: the stopping tolerance.");
+  report.figure(fj, "jacobi_sweeps",
+                "Largest cosine between columns per Jacobi sweep, random and κ = 1e10 matrices; "
+                "dashed: the stopping tolerance.");
   report.table({"matrix", "sweeps", "max cosine per sweep"}, jrows);
-  fmt::print("Jacobi SVD sweeps: {} {} / {} {}\n", svd_names[0], svds[0].sweeps, svd_names[1], svds[1].sweeps);
+  fmt::print("Jacobi SVD sweeps: {} {} / {} {}\n", svd_names[0], svds[0].sweeps, svd_names[1],
+             svds[1].sweeps);
 }
 
 // ---- Failure modes ----------------------------------------------------------------------
@@ -529,15 +606,25 @@ void failure_modes(mlc::Report& report, mlc::Rng& rng, const OrthoSweep& ortho, 
     report.metric(tag + ".svd", e_svd);
     report.metric(tag + ".lu", e_lu);
     hrows.push_back({std::to_string(n), mlc::num(kappa, 3),
-                     ne.cholesky.positive_definite ? mlc::num(e_ne, 2) : fmt::format("Cholesky fails (column {})", ne.cholesky.failed_column),
-                     mlc::num(e_qr, 2), mlc::num(e_svd, 2), mlc::num(e_lu, 2), mlc::num(u * kappa, 2)});
-    if (n == 6) { ne6 = e_ne; qr6 = e_qr; k6 = kappa; }
+                     ne.cholesky.positive_definite
+                         ? mlc::num(e_ne, 2)
+                         : fmt::format("Cholesky fails (column {})", ne.cholesky.failed_column),
+                     mlc::num(e_qr, 2), mlc::num(e_svd, 2), mlc::num(e_lu, 2),
+                     mlc::num(u * kappa, 2)});
+    if (n == 6) {
+      ne6 = e_ne;
+      qr6 = e_qr;
+      k6 = kappa;
+    }
     if (n == 8) k8 = kappa;
     if (!ne.cholesky.positive_definite && first_breakdown < 0) first_breakdown = n;
   }
-  report.text("H_n x = b with x = (1, ..., 1): relative forward error of each solver. H_n is SPD, "
-              "so the normal equations only square an already huge condition number.");
-  report.table({"n", "κ₂(H_n)", "normal equations", "Householder QR", "Jacobi SVD", "LU (partial pivoting)", "u κ"}, hrows);
+  report.text(
+      "H_n x = b with x = (1, ..., 1): relative forward error of each solver. H_n is SPD, "
+      "so the normal equations only square an already huge condition number.");
+  report.table({"n", "κ₂(H_n)", "normal equations", "Householder QR", "Jacobi SVD",
+                "LU (partial pivoting)", "u κ"},
+               hrows);
 
   // 1. tiny pivot
   {
@@ -555,16 +642,21 @@ void failure_modes(mlc::Report& report, mlc::Rng& rng, const OrthoSweep& ortho, 
     report.metric("failure.tiny_pivot.no_pivoting.reconstruction", rn);
     report.metric("failure.tiny_pivot.partial_pivoting.growth_factor", piv.growth_factor);
     report.metric("failure.tiny_pivot.partial_pivoting.error", ep);
-    report.failure_mode({
-        "LU without pivoting divides by a tiny pivot",
-        "A = [[1e-20, 1], [1, 1]], b = (1, 2) (exact solution ≈ (1, 1)), eliminated without row exchanges.",
-        fmt::format("the multiplier is 1e20 and u₂₂ = fl(1 - 1e20) = -1e20: growth factor ρ = {}, "
-                    "computed x = ({}, {}), relative error {}; the factors reproduce A with relative "
-                    "error {} (the 1 in a₂₂ is lost).", mlc::num(naive.growth_factor, 3), mlc::num(xn(0), 3),
-                    mlc::num(xn(1), 3), mlc::num(en, 3), mlc::num(rn, 3)),
-        "LU is backward stable only relative to the growth factor ρ (NOTES (3)); a tiny pivot makes "
-        "the multipliers, and thus ρ, enormous, and the entry 1 of a₂₂ is rounded away.",
-        fmt::format("partial pivoting swaps the rows first: ρ = {}, relative error {}.", mlc::num(piv.growth_factor, 3), mlc::num(ep, 2))});
+    report.failure_mode(
+        {"LU without pivoting divides by a tiny pivot",
+         "A = [[1e-20, 1], [1, 1]], b = (1, 2) (exact solution ≈ (1, 1)), eliminated without row "
+         "exchanges.",
+         fmt::format(
+             "the multiplier is 1e20 and u₂₂ = fl(1 - 1e20) = -1e20: growth factor ρ = {}, "
+             "computed x = ({}, {}), relative error {}; the factors reproduce A with relative "
+             "error {} (the 1 in a₂₂ is lost).",
+             mlc::num(naive.growth_factor, 3), mlc::num(xn(0), 3), mlc::num(xn(1), 3),
+             mlc::num(en, 3), mlc::num(rn, 3)),
+         "LU is backward stable only relative to the growth factor ρ (NOTES (3)); a tiny pivot "
+         "makes "
+         "the multipliers, and thus ρ, enormous, and the entry 1 of a₂₂ is rounded away.",
+         fmt::format("partial pivoting swaps the rows first: ρ = {}, relative error {}.",
+                     mlc::num(piv.growth_factor, 3), mlc::num(ep, 2))});
   }
   // 2. exponential growth under partial pivoting
   {
@@ -581,34 +673,45 @@ void failure_modes(mlc::Report& report, mlc::Rng& rng, const OrthoSweep& ortho, 
     report.metric("failure.wilkinson_growth.kappa", kappa);
     report.metric("failure.wilkinson_growth.lu_error", e_lu);
     report.metric("failure.wilkinson_growth.qr_error", e_qr);
-    report.failure_mode({
-        "Partial pivoting with growth 2^(n-1)",
-        "Wilkinson's 60 × 60 matrix (1 on the diagonal and in the last column, -1 below the diagonal), x ~ N(0, I), b = A x.",
-        fmt::format("no row exchange is ever needed, the last column doubles at each step: ρ = {} "
-                    "(= 2^59), relative error of the LU solution {} although κ₂(A) = {} only.",
-                    mlc::num(lu.growth_factor, 4), mlc::num(e_lu, 3), mlc::num(kappa, 3)),
-        "partial pivoting bounds the multipliers by 1 but not the growth, which can reach 2^(n-1) "
-        "(Higham §9.4); such matrices are vanishingly rare among random ones (ρ ≈ n^(1/2) to n^(2/3)).",
-        fmt::format("Householder QR does not grow (orthogonal transformations): relative error {}; "
-                    "complete or rook pivoting would also bound ρ.", mlc::num(e_qr, 2))});
+    report.failure_mode(
+        {"Partial pivoting with growth 2^(n-1)",
+         "Wilkinson's 60 × 60 matrix (1 on the diagonal and in the last column, -1 below the "
+         "diagonal), x ~ N(0, I), b = A x.",
+         fmt::format("no row exchange is ever needed, the last column doubles at each step: ρ = {} "
+                     "(= 2^59), relative error of the LU solution {} although κ₂(A) = {} only.",
+                     mlc::num(lu.growth_factor, 4), mlc::num(e_lu, 3), mlc::num(kappa, 3)),
+         "partial pivoting bounds the multipliers by 1 but not the growth, which can reach 2^(n-1) "
+         "(Higham §9.4); such matrices are vanishingly rare among random ones (ρ ≈ n^(1/2) to "
+         "n^(2/3)).",
+         fmt::format(
+             "Householder QR does not grow (orthogonal transformations): relative error {}; "
+             "complete or rook pivoting would also bound ρ.",
+             mlc::num(e_qr, 2))});
   }
   // 3. CGS collapse
   {
     size_t i8 = 0;
-    for (size_t i = 0; i < ortho.kappa.size(); ++i) if (std::abs(std::log10(ortho.kappa[i]) - 8) < 1e-9) i8 = i;
+    for (size_t i = 0; i < ortho.kappa.size(); ++i)
+      if (std::abs(std::log10(ortho.kappa[i]) - 8) < 1e-9) i8 = i;
     size_t i12 = 0;
-    for (size_t i = 0; i < ortho.kappa.size(); ++i) if (std::abs(std::log10(ortho.kappa[i]) - 12) < 1e-9) i12 = i;
-    report.failure_mode({
-        "Classical Gram-Schmidt loses orthogonality",
-        fmt::format("QR of matrices with prescribed κ (the orthogonality experiment, {} × {}).", quick ? 30 : 60, quick ? 10 : 20),
-        fmt::format("‖QᵀQ - I‖₂ of CGS is {} at κ = 1e8 and {} at κ = 1e12: the computed "
-                    "columns are no longer orthogonal at all (MGS: {} and {}).",
-                    mlc::num(ortho.cgs[i8], 2), mlc::num(ortho.cgs[i12], 2), mlc::num(ortho.mgs[i8], 2), mlc::num(ortho.mgs[i12], 2)),
-        "CGS projects the ORIGINAL column onto all earlier q_i at once (5); the rounding errors in "
-        "earlier q_i are not corrected, and the error in q_j grows like u κ² (Giraud et al. 2005). "
-        "MGS projects the updated column (6), which limits the loss to u κ.",
-        fmt::format("Householder QR: {} at κ = 1e8 and {} at κ = 1e12; CGS run twice: {} and {}.",
-                    mlc::num(ortho.hh[i8], 2), mlc::num(ortho.hh[i12], 2), mlc::num(ortho.cgs2[i8], 2), mlc::num(ortho.cgs2[i12], 2))});
+    for (size_t i = 0; i < ortho.kappa.size(); ++i)
+      if (std::abs(std::log10(ortho.kappa[i]) - 12) < 1e-9) i12 = i;
+    report.failure_mode(
+        {"Classical Gram-Schmidt loses orthogonality",
+         fmt::format("QR of matrices with prescribed κ (the orthogonality experiment, {} × {}).",
+                     quick ? 30 : 60, quick ? 10 : 20),
+         fmt::format("‖QᵀQ - I‖₂ of CGS is {} at κ = 1e8 and {} at κ = 1e12: the computed "
+                     "columns are no longer orthogonal at all (MGS: {} and {}).",
+                     mlc::num(ortho.cgs[i8], 2), mlc::num(ortho.cgs[i12], 2),
+                     mlc::num(ortho.mgs[i8], 2), mlc::num(ortho.mgs[i12], 2)),
+         "CGS projects the ORIGINAL column onto all earlier q_i at once (5); the rounding errors "
+         "in "
+         "earlier q_i are not corrected, and the error in q_j grows like u κ² (Giraud et al. "
+         "2005). "
+         "MGS projects the updated column (6), which limits the loss to u κ.",
+         fmt::format("Householder QR: {} at κ = 1e8 and {} at κ = 1e12; CGS run twice: {} and {}.",
+                     mlc::num(ortho.hh[i8], 2), mlc::num(ortho.hh[i12], 2),
+                     mlc::num(ortho.cgs2[i8], 2), mlc::num(ortho.cgs2[i12], 2))});
   }
   // 4. Läuchli
   {
@@ -622,33 +725,42 @@ void failure_modes(mlc::Report& report, mlc::Rng& rng, const OrthoSweep& ortho, 
     const double kappa = la::condition_number(A);
     report.metric("failure.lauchli.kappa", kappa);
     report.metric("failure.lauchli.cholesky_ok", ne.cholesky.positive_definite ? 1.0 : 0.0);
-    report.metric("failure.lauchli.cholesky_failed_column", static_cast<double>(ne.cholesky.failed_column));
+    report.metric("failure.lauchli.cholesky_failed_column",
+                  static_cast<double>(ne.cholesky.failed_column));
     report.metric("failure.lauchli.cholesky_failed_pivot", ne.cholesky.failed_pivot);
     report.metric("failure.lauchli.qr_error", e_qr);
     report.metric("failure.lauchli.svd_error", e_svd);
-    report.failure_mode({
-        "Normal equations make the Läuchli matrix singular",
-        "Läuchli's 4 × 3 matrix [1 1 1; ε I] with ε = 1e-8, x = (1, 2, 3), b = A x, solved by AᵀA x = Aᵀb.",
-        fmt::format("AᵀA = 11ᵀ + ε² I rounds to the all-ones matrix since ε² = 1e-16 < u: Cholesky "
-                    "meets the pivot {} in column {} and stops ({}), although κ₂(A) = {} is far from 1/u.",
-                    mlc::num(ne.cholesky.failed_pivot, 3), ne.cholesky.failed_column,
-                    ne.cholesky.positive_definite ? "factorization succeeded" : "no solution",
-                    mlc::num(kappa, 3)),
-        "forming AᵀA squares the condition number, κ(AᵀA) = κ(A)² ≈ 3e16 > 1/u (NOTES (16)); the "
-        "information in ε is destroyed before any solver runs.",
-        fmt::format("QR works on A itself: relative error {} (the bound u κ is {}); Jacobi SVD: {}.",
-                    mlc::num(e_qr, 2), mlc::num(u * kappa, 2), mlc::num(e_svd, 2))});
-    report.failure_mode({
-        "Normal equations on Hilbert matrices",
-        "H_n x = b with x = (1, ..., 1), n = 4, 6, ..., 12, solved by the normal equations and by Householder QR (table above).",
-        fmt::format("at n = 6 (κ₂ = {}) the normal equations have relative error {} against QR's {}; "
-                    "from n = {} on (κ₂(H_8) = {}) Cholesky of HᵀH meets a non-positive pivot and "
-                    "there is no solution at all.", mlc::num(k6, 3), mlc::num(ne6, 2), mlc::num(qr6, 2),
-                    first_breakdown, mlc::num(k8, 3)),
-        "the error of the normal equations scales like u κ² (κ(HᵀH) = κ(H)²), QR's like u κ; once "
-        "u κ² > 1 the computed HᵀH is not even positive definite.",
-        fmt::format("use QR (or the SVD) on A: error {} at n = 6; the table shows QR tracking u κ up to n = 12.", mlc::num(qr6, 2))});
-  report.metric("failure.hilbert.first_cholesky_breakdown_n", static_cast<double>(first_breakdown));
+    report.failure_mode(
+        {"Normal equations make the Läuchli matrix singular",
+         "Läuchli's 4 × 3 matrix [1 1 1; ε I] with ε = 1e-8, x = (1, 2, 3), b = A x, solved by AᵀA "
+         "x = Aᵀb.",
+         fmt::format(
+             "AᵀA = 11ᵀ + ε² I rounds to the all-ones matrix since ε² = 1e-16 < u: Cholesky "
+             "meets the pivot {} in column {} and stops ({}), although κ₂(A) = {} is far from 1/u.",
+             mlc::num(ne.cholesky.failed_pivot, 3), ne.cholesky.failed_column,
+             ne.cholesky.positive_definite ? "factorization succeeded" : "no solution",
+             mlc::num(kappa, 3)),
+         "forming AᵀA squares the condition number, κ(AᵀA) = κ(A)² ≈ 3e16 > 1/u (NOTES (16)); the "
+         "information in ε is destroyed before any solver runs.",
+         fmt::format(
+             "QR works on A itself: relative error {} (the bound u κ is {}); Jacobi SVD: {}.",
+             mlc::num(e_qr, 2), mlc::num(u * kappa, 2), mlc::num(e_svd, 2))});
+    report.failure_mode(
+        {"Normal equations on Hilbert matrices",
+         "H_n x = b with x = (1, ..., 1), n = 4, 6, ..., 12, solved by the normal equations and by "
+         "Householder QR (table above).",
+         fmt::format(
+             "at n = 6 (κ₂ = {}) the normal equations have relative error {} against QR's {}; "
+             "from n = {} on (κ₂(H_8) = {}) Cholesky of HᵀH meets a non-positive pivot and "
+             "there is no solution at all.",
+             mlc::num(k6, 3), mlc::num(ne6, 2), mlc::num(qr6, 2), first_breakdown, mlc::num(k8, 3)),
+         "the error of the normal equations scales like u κ² (κ(HᵀH) = κ(H)²), QR's like u κ; once "
+         "u κ² > 1 the computed HᵀH is not even positive definite.",
+         fmt::format("use QR (or the SVD) on A: error {} at n = 6; the table shows QR tracking u κ "
+                     "up to n = 12.",
+                     mlc::num(qr6, 2))});
+    report.metric("failure.hilbert.first_cholesky_breakdown_n",
+                  static_cast<double>(first_breakdown));
   }
   // 5. power iteration with |λ1| = |λ2|
   {
@@ -661,20 +773,24 @@ void failure_modes(mlc::Report& report, mlc::Rng& rng, const OrthoSweep& ortho, 
     const auto p = la::power_iteration(A, r.normal_vector(6), 1e-10, iters);
     const double residual = (A * p.eigenvector - p.eigenvalue * p.eigenvector).norm() / A.norm();
     const auto eig = la::symmetric_eigen(A);
-    const double err = std::max(std::abs(eig.eigenvalues(0) + 1.0), std::abs(eig.eigenvalues(5) - 1.0));
+    const double err =
+        std::max(std::abs(eig.eigenvalues(0) + 1.0), std::abs(eig.eigenvalues(5) - 1.0));
     report.metric("failure.power_equal_modulus.converged", p.converged ? 1.0 : 0.0);
     report.metric("failure.power_equal_modulus.rayleigh_quotient", p.eigenvalue);
     report.metric("failure.power_equal_modulus.residual", residual);
     report.metric("failure.power_equal_modulus.qr_steps", eig.iterations);
     report.metric("failure.power_equal_modulus.qr_error", err);
-    report.failure_mode({
-        "Power iteration cannot separate eigenvalues of equal modulus",
-        "a 6 × 6 symmetric matrix with eigenvalues 1, -1, 0.5, 0.3, 0.2, 0.1; power iteration from a random start, 2000 steps.",
-        fmt::format("{} after {} iterations: the iterate alternates between two directions in the "
-                    "span of the ±1 eigenvectors; Rayleigh quotient {}, relative residual {}.",
-                    p.converged ? "converged" : "no convergence", iters, mlc::num(p.eigenvalue, 3), mlc::num(residual, 3)),
-        "the rate is |λ₂/λ₁| = 1 (NOTES (9)): the components along v₁ and v₂ keep their ratio.",
-        fmt::format("the shifted QR algorithm finds both in {} QR steps, max error {}.", eig.iterations, mlc::num(err, 2))});
+    report.failure_mode(
+        {"Power iteration cannot separate eigenvalues of equal modulus",
+         "a 6 × 6 symmetric matrix with eigenvalues 1, -1, 0.5, 0.3, 0.2, 0.1; power iteration "
+         "from a random start, 2000 steps.",
+         fmt::format("{} after {} iterations: the iterate alternates between two directions in the "
+                     "span of the ±1 eigenvectors; Rayleigh quotient {}, relative residual {}.",
+                     p.converged ? "converged" : "no convergence", iters, mlc::num(p.eigenvalue, 3),
+                     mlc::num(residual, 3)),
+         "the rate is |λ₂/λ₁| = 1 (NOTES (9)): the components along v₁ and v₂ keep their ratio.",
+         fmt::format("the shifted QR algorithm finds both in {} QR steps, max error {}.",
+                     eig.iterations, mlc::num(err, 2))});
   }
 }
 
@@ -704,4 +820,6 @@ void run(const mlc::Options& opt) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return mlc::lesson_main(argc, argv, kLesson, run); }
+int main(int argc, char** argv) {
+  return mlc::lesson_main(argc, argv, kLesson, run);
+}

@@ -8,8 +8,8 @@
 #include <cmath>
 #include <limits>
 
-#include <Eigen/Dense>
 #include <gtest/gtest.h>
+#include <Eigen/Dense>
 
 #include "mlc/rng.hpp"
 #include "mlc/testing.hpp"
@@ -26,14 +26,17 @@ Eigen::MatrixXd spd_with_condition(Eigen::Index n, double kappa, mlc::Rng& rng) 
   return 0.5 * (A + A.transpose());
 }
 
-double rel(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) { return (a - b).norm() / b.norm(); }
+double rel(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+  return (a - b).norm() / b.norm();
+}
 
 // ---- 1. against Eigen --------------------------------------------------------------------
 
 class AgainstEigen : public ::testing::TestWithParam<double> {};  // parameter: κ (0 = random)
 
 Eigen::MatrixXd square_test_matrix(double kappa, Eigen::Index n, mlc::Rng& rng) {
-  return kappa == 0 ? rng.normal_matrix(n, n) : la::matrix_with_singular_values(n, la::geometric_spectrum(n, kappa), rng);
+  return kappa == 0 ? rng.normal_matrix(n, n)
+                    : la::matrix_with_singular_values(n, la::geometric_spectrum(n, kappa), rng);
 }
 
 TEST_P(AgainstEigen, LuEqualsPartialPivLu) {
@@ -44,9 +47,11 @@ TEST_P(AgainstEigen, LuEqualsPartialPivLu) {
   const auto lu = la::lu_partial_pivoting(A);
   const Eigen::PartialPivLU<Eigen::MatrixXd> ref(A);
   // same pivot sequence: P is the same permutation
-  EXPECT_ALLCLOSE(la::permutation_matrix(lu.perm), ref.permutationP().toDenseMatrix().cast<double>(), 0.0);
+  EXPECT_ALLCLOSE(la::permutation_matrix(lu.perm),
+                  ref.permutationP().toDenseMatrix().cast<double>(), 0.0);
   // backward stability (Higham Thm 9.3): ‖PA - LU‖ <= γ_n ρ ‖A‖ (entrywise bound, loosely)
-  EXPECT_LE(rel(la::permutation_matrix(lu.perm) * A, lu.L * lu.U * 1.0), 2.0 * n * u * lu.growth_factor);
+  EXPECT_LE(rel(la::permutation_matrix(lu.perm) * A, lu.L * lu.U * 1.0),
+            2.0 * n * u * lu.growth_factor);
   // the factors themselves: forward error of the same computation in another order, u·κ
   const Eigen::MatrixXd U_ref = ref.matrixLU().triangularView<Eigen::Upper>();
   const Eigen::MatrixXd L_ref = ref.matrixLU().triangularView<Eigen::UnitLower>();
@@ -74,16 +79,17 @@ TEST_P(AgainstEigen, HouseholderQrEqualsEigenHouseholderQr) {
   mlc::Rng rng(3);
   const Eigen::Index m = 50, n = 30;
   const double kappa = GetParam();
-  const Eigen::MatrixXd A = kappa == 0 ? rng.normal_matrix(m, n)
-                                       : la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa), rng);
+  const Eigen::MatrixXd A =
+      kappa == 0 ? rng.normal_matrix(m, n)
+                 : la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa), rng);
   const double k2 = la::condition_number(A);
   const auto f = la::householder_qr_factors(A);
   const Eigen::HouseholderQR<Eigen::MatrixXd> ref(A);
   const Eigen::MatrixXd R_ref = ref.matrixQR().topRows(n).triangularView<Eigen::Upper>();
   const Eigen::MatrixXd Q_ref = ref.householderQ() * Eigen::MatrixXd::Identity(m, n);
-  EXPECT_LE(rel(f.Q * f.R, A), 2.0 * m * u);                 // A = QR (Higham Thm 19.4)
-  EXPECT_LE(la::orthogonality_loss(f.Q), 2.0 * m * u);       // QᵀQ = I to O(m u), any κ
-  EXPECT_LE(rel(f.R, R_ref), 10.0 * n * u * k2);             // same sign convention as Eigen
+  EXPECT_LE(rel(f.Q * f.R, A), 2.0 * m * u);            // A = QR (Higham Thm 19.4)
+  EXPECT_LE(la::orthogonality_loss(f.Q), 2.0 * m * u);  // QᵀQ = I to O(m u), any κ
+  EXPECT_LE(rel(f.R, R_ref), 10.0 * n * u * k2);        // same sign convention as Eigen
   EXPECT_LE((f.Q - Q_ref).norm(), 10.0 * n * u * k2);
   const Eigen::VectorXd b = rng.normal_vector(m);
   // Qᵀb reflector by reflector equals the explicit thin Qᵀb; against Eigen's Q to u·κ
@@ -122,8 +128,9 @@ TEST_P(AgainstEigen, JacobiSvdEqualsEigenJacobiSvd) {
   mlc::Rng rng(5);
   const Eigen::Index m = 50, n = 30;
   const double kappa = GetParam();
-  const Eigen::MatrixXd A = kappa == 0 ? rng.normal_matrix(m, n)
-                                       : la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa), rng);
+  const Eigen::MatrixXd A =
+      kappa == 0 ? rng.normal_matrix(m, n)
+                 : la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa), rng);
   const auto svd = la::jacobi_svd(A);
   const Eigen::JacobiSVD<Eigen::MatrixXd> ref(A);
   const double s1 = ref.singularValues()(0);
@@ -137,7 +144,10 @@ TEST_P(AgainstEigen, JacobiSvdEqualsEigenJacobiSvd) {
 }
 
 INSTANTIATE_TEST_SUITE_P(RandomAndIllConditioned, AgainstEigen, ::testing::Values(0.0, 1e10),
-                         [](const auto& info) { return info.param == 0 ? std::string("random") : std::string("kappa_1e10"); });
+                         [](const auto& info) {
+                           return info.param == 0 ? std::string("random")
+                                                  : std::string("kappa_1e10");
+                         });
 
 TEST(PowerIteration, DeflationFindsTheEigenpairsOfLargestModulus) {
   mlc::Rng rng(6);
@@ -242,7 +252,8 @@ TEST(GramSchmidt, LossOfOrthogonalityFollowsTheTheoryLines) {
   mlc::Rng rng(11);
   const Eigen::Index m = 40, n = 12;
   for (double kappa : {1e3, 1e6}) {
-    const Eigen::MatrixXd A = la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa), rng);
+    const Eigen::MatrixXd A =
+        la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa), rng);
     const double cgs = la::orthogonality_loss(la::classical_gram_schmidt(A).Q);
     const double mgs = la::orthogonality_loss(la::modified_gram_schmidt(A).Q);
     const double hh = la::orthogonality_loss(la::householder_qr_factors(A).Q);
@@ -271,7 +282,8 @@ TEST(LeastSquares, QrAndSvdAreBackwardStableAndNormalEquationsAreNot) {
   mlc::Rng rng(13);
   const Eigen::Index m = 40, n = 10;
   const double kappa = 1e7;
-  const Eigen::MatrixXd A = la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa), rng);
+  const Eigen::MatrixXd A =
+      la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa), rng);
   const Eigen::VectorXd x = rng.normal_vector(n);
   const Eigen::VectorXd b = A * x;
   const double be_ne = la::lstsq_backward_error(A, b, la::lstsq_normal_equations(A, b).x);
@@ -282,8 +294,8 @@ TEST(LeastSquares, QrAndSvdAreBackwardStableAndNormalEquationsAreNot) {
   EXPECT_GT(be_ne, 100.0 * be_qr);
   const double fe_ne = (la::lstsq_normal_equations(A, b).x - x).norm() / x.norm();
   const double fe_qr = (la::lstsq_qr(A, b) - x).norm() / x.norm();
-  EXPECT_LE(fe_qr, 10.0 * n * u * kappa);           // u κ for a zero-residual problem
-  EXPECT_GT(fe_ne, 100.0 * fe_qr);                  // u κ² for the normal equations
+  EXPECT_LE(fe_qr, 10.0 * n * u * kappa);  // u κ for a zero-residual problem
+  EXPECT_GT(fe_ne, 100.0 * fe_qr);         // u κ² for the normal equations
 }
 
 // ---- 4. failure modes ----------------------------------------------------------------------
@@ -295,7 +307,7 @@ TEST(FailureMode, LuWithoutPivotingOnATinyPivotGivesAWrongSolution) {
   const Eigen::VectorXd x_true = A.partialPivLu().solve(b);  // ≈ (1, 1)
   const auto naive = la::lu_no_pivoting(A);
   const auto pivoted = la::lu_partial_pivoting(A);
-  EXPECT_GT(naive.growth_factor, 1e19);                                   // ρ ≈ 1e20
+  EXPECT_GT(naive.growth_factor, 1e19);                                      // ρ ≈ 1e20
   EXPECT_GT((la::lu_solve(naive, b) - x_true).norm() / x_true.norm(), 0.5);  // x_1 = 0, not 1
   EXPECT_LE(pivoted.growth_factor, 2.0);
   EXPECT_LE((la::lu_solve(pivoted, b) - x_true).norm() / x_true.norm(), 4 * u);
@@ -317,9 +329,10 @@ TEST(FailureMode, WilkinsonMatrixHasGrowthTwoToTheNMinusOneUnderPartialPivoting)
 
 TEST(FailureMode, ClassicalGramSchmidtLosesOrthogonalityCompletely) {
   mlc::Rng rng(15);
-  const Eigen::MatrixXd A = la::matrix_with_singular_values(40, la::geometric_spectrum(12, 1e10), rng);
-  EXPECT_GT(la::orthogonality_loss(la::classical_gram_schmidt(A).Q), 0.5);   // O(1): collapsed
-  EXPECT_LT(la::orthogonality_loss(la::modified_gram_schmidt(A).Q), 1e-4);   // ~ u κ = 1e-6
+  const Eigen::MatrixXd A =
+      la::matrix_with_singular_values(40, la::geometric_spectrum(12, 1e10), rng);
+  EXPECT_GT(la::orthogonality_loss(la::classical_gram_schmidt(A).Q), 0.5);  // O(1): collapsed
+  EXPECT_LT(la::orthogonality_loss(la::modified_gram_schmidt(A).Q), 1e-4);  // ~ u κ = 1e-6
   EXPECT_LT(la::orthogonality_loss(la::classical_gram_schmidt_twice(A).Q), 1e-13);
   EXPECT_LT(la::orthogonality_loss(la::householder_qr_factors(A).Q), 1e-13);
 }
@@ -347,8 +360,8 @@ TEST(FailureMode, NormalEquationsSquareTheConditionNumberOfHilbertMatrices) {
   const auto ne = la::lstsq_normal_equations(H, b);
   const double err_qr = (la::lstsq_qr(H, b) - x).norm() / x.norm();
   const double err_ne = ne.cholesky.positive_definite ? (ne.x - x).norm() / x.norm() : INFINITY;
-  EXPECT_LT(err_qr, 1e-4);   // ~ u κ = 1.7e-6
-  EXPECT_GT(err_ne, 1e-2);   // ~ u κ² > 1: no correct digit (or breakdown)
+  EXPECT_LT(err_qr, 1e-4);  // ~ u κ = 1.7e-6
+  EXPECT_GT(err_ne, 1e-2);  // ~ u κ² > 1: no correct digit (or breakdown)
 }
 
 TEST(FailureMode, NormalEquationsLoseTwiceTheDigitsOnHilbertSix) {
@@ -393,7 +406,8 @@ TEST(InputChecks, RejectBadShapes) {
   EXPECT_THROW(la::lu_partial_pivoting(Eigen::MatrixXd::Ones(3, 2)), std::invalid_argument);
   EXPECT_THROW(la::householder_qr(Eigen::MatrixXd::Ones(2, 3)), std::invalid_argument);
   EXPECT_THROW(la::jacobi_svd(Eigen::MatrixXd::Ones(2, 3)), std::invalid_argument);
-  EXPECT_THROW(la::lstsq_qr(Eigen::MatrixXd::Ones(4, 2), Eigen::VectorXd::Ones(3)), std::invalid_argument);
+  EXPECT_THROW(la::lstsq_qr(Eigen::MatrixXd::Ones(4, 2), Eigen::VectorXd::Ones(3)),
+               std::invalid_argument);
   Eigen::MatrixXd N = Eigen::MatrixXd::Zero(3, 3);
   N(0, 1) = 1.0;
   EXPECT_THROW(la::symmetric_eigen(N), std::invalid_argument);
