@@ -5,6 +5,7 @@
 #include "decision_trees.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 
@@ -200,6 +201,7 @@ class Builder {
     int max_bins = 1;
     for (Eigen::Index f = 0; f < B.d; ++f) max_bins = std::max(max_bins, B.bins(f));
     hist_.resize(static_cast<std::size_t>(max_bins) * static_cast<std::size_t>(rule.stride + 1));
+    max_bins_ = max_bins;
     features_.resize(static_cast<std::size_t>(B.d));
     std::iota(features_.begin(), features_.end(), 0);
   }
@@ -220,7 +222,7 @@ class Builder {
       }
     }
     mlc::require(!idx_.empty(), "fit tree", "no rows to fit");
-    grow(0, static_cast<int>(idx_.size()), 0);
+    grow(0, static_cast<int>(idx_.size()), 0, 0, false);
     tree_.root_weight = tree_.nodes[0].weight;
     return std::move(tree_);
   }
@@ -252,7 +254,41 @@ class Builder {
     return s;
   }
 
-  int grow(int begin, int end, int depth) {
+  // Histograms of every feature for one node, [d × max_bins × (1 + stride)], kept per depth
+  // and side (0: left child or root, 1: right child) for the subtraction trick.
+  double* full_hist(int depth, int side) {
+    const auto size = static_cast<std::size_t>(B_.d) * static_cast<std::size_t>(max_bins_) *
+                      static_cast<std::size_t>(rule_.stride + 1);
+    if (static_cast<int>(full_.size()) <= depth) full_.resize(static_cast<std::size_t>(depth) + 1);
+    auto& pair = full_[static_cast<std::size_t>(depth)];
+    auto& buf = pair[static_cast<std::size_t>(side)];
+    if (buf.size() != size) buf.assign(size, 0.0);
+    return buf.data();
+  }
+
+  // Fills `out` with the histograms of rows idx_[begin..end) for every feature: O(d · n_t).
+  void scan_all(int begin, int end, double* out) {
+    const auto row = static_cast<std::size_t>(rule_.stride + 1);
+    const auto per_feature = static_cast<std::size_t>(max_bins_) * row;
+    std::fill(out, out + static_cast<std::size_t>(B_.d) * per_feature, 0.0);
+    for (Eigen::Index f = 0; f < B_.d; ++f) {
+      const std::uint16_t* codes = B_.codes.data() + static_cast<std::size_t>(f) * static_cast<std::size_t>(B_.n);
+      double* base = out + static_cast<std::size_t>(f) * per_feature;
+      for (int r = begin; r < end; ++r) {
+        const int i = idx_[static_cast<std::size_t>(r)];
+        double* h = base + static_cast<std::size_t>(codes[i]) * row;
+        h[0] += 1.0;
+        add_row(h + 1, i);
+      }
+    }
+  }
+
+  // Histogram subtraction (LightGBM): with all features searched, a node's histograms are
+  // its parent's minus its sibling's, so only the smaller child is scanned. Kept to the
+  // first kSubtractDepth levels so that memory stays O(kSubtractDepth · d · bins).
+  static constexpr int kSubtractDepth = 24;
+
+  int grow(int begin, int end, int depth, int side, bool have_hist) {
     const int id = static_cast<int>(tree_.nodes.size());
     tree_.nodes.emplace_back();
     const auto K = static_cast<std::size_t>(tree_.num_outputs);
@@ -301,6 +337,13 @@ class Builder {
     const auto row = static_cast<std::size_t>(rule_.stride + 1);
     const int d = static_cast<int>(B_.d);
     const int wanted = params_.max_features > 0 ? std::min(params_.max_features, d) : d;
+    const bool subtract = params_.max_features == 0 && depth < kSubtractDepth;
+    double* own = nullptr;
+    if (subtract) {
+      own = full_hist(depth, side);
+      if (!have_hist) scan_all(begin, end, own);
+    }
+    const auto per_feature = static_cast<std::size_t>(max_bins_) * row;
     int best_feature = -1, tried = 0;
     BinSplit best;
     for (int j = 0; j < d && tried < wanted; ++j) {
@@ -311,6 +354,19 @@ class Builder {
       const int f = features_[static_cast<std::size_t>(j)];
       const int bins = B_.bins(f);
       if (bins < 2) continue;  // constant column
+      if (subtract) {
+        const double* h = own + static_cast<std::size_t>(f) * per_feature;
+        int nonempty = 0;
+        for (int b = 0; b < bins && nonempty < 2; ++b) nonempty += h[static_cast<std::size_t>(b) * row] > 0.0;
+        if (nonempty < 2) continue;  // constant in this node
+        ++tried;
+        const BinSplit s = best_bin_split(rule_, {h, static_cast<std::size_t>(bins) * row}, bins, stats);
+        if (s.bin >= 0 && (s.gain > best.gain || (s.gain == best.gain && f < best_feature))) {
+          best = s;
+          best_feature = f;
+        }
+        continue;
+      }
       std::fill(hist_.begin(), hist_.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(bins) * row), 0.0);
       const std::uint16_t* codes = B_.codes.data() + static_cast<std::size_t>(f) * static_cast<std::size_t>(B_.n);
       int first_code = -1;
@@ -350,8 +406,27 @@ class Builder {
       n.threshold = B_.edges[static_cast<std::size_t>(best_feature)][static_cast<std::size_t>(best.bin)];
       n.gain = best.gain;
     }
-    const int left = grow(begin, static_cast<int>(mid), depth + 1);
-    const int right = grow(static_cast<int>(mid), end, depth + 1);
+    // The children's histograms: scan the smaller child, subtract it from this node's.
+    // Worth it when scanning the larger child (~3 operations per row and feature) costs more
+    // than subtracting the histograms (one per bin entry).
+    const bool children_search =
+        subtract && depth + 1 < kSubtractDepth && (params_.max_depth < 0 || depth + 1 < params_.max_depth) &&
+        3 * static_cast<std::size_t>(std::max<std::ptrdiff_t>(mid - begin, end - mid)) >= per_feature;
+    if (children_search) {
+      const int small = (mid - begin) <= (end - mid) ? 0 : 1;
+      double* small_hist = full_hist(depth + 1, small);
+      double* large_hist = full_hist(depth + 1, 1 - small);
+      own = full_hist(depth, side);  // full_ may have grown: refresh the pointer
+      if (small == 0) {
+        scan_all(begin, static_cast<int>(mid), small_hist);
+      } else {
+        scan_all(static_cast<int>(mid), end, small_hist);
+      }
+      const std::size_t size = static_cast<std::size_t>(B_.d) * per_feature;
+      for (std::size_t j = 0; j < size; ++j) large_hist[j] = own[j] - small_hist[j];
+    }
+    const int left = grow(begin, static_cast<int>(mid), depth + 1, 0, children_search);
+    const int right = grow(static_cast<int>(mid), end, depth + 1, 1, children_search);
     tree_.nodes[static_cast<std::size_t>(id)].left = left;
     tree_.nodes[static_cast<std::size_t>(id)].right = right;
     return id;
@@ -368,6 +443,8 @@ class Builder {
   std::vector<double> hist_;
   std::vector<int> features_;
   std::vector<std::vector<double>> stats_;
+  std::vector<std::array<std::vector<double>, 2>> full_;
+  int max_bins_ = 1;
 };
 
 void check_params(const TreeParams& p, const char* who) {
