@@ -494,7 +494,8 @@ void separable(mlc::Report& report, const mlc::Options& opt) {
   report.metric("separable.gd.growth_last_decade", growth_last_decade);
   report.metric("separable.l2.weight_norm_final", normsl.back());
   report.metric("separable.l2.growth_last_decade", growth_last_decade_l);
-  report.metric("separable.newton.weight_norm_after_50", nt.weight_norm.back());
+  report.metric("separable.newton.weight_norm", nt.weight_norm.back());
+  report.metric("separable.newton.iterations", nt.iterations);
   report.metric("separable.newton.final_loss", nt.loss.back());
   report.metric("separable.newton.finite", mn.w.allFinite() ? 1.0 : 0.0);
   report.failure_mode(
@@ -503,9 +504,9 @@ void separable(mlc::Report& report, const mlc::Options& opt) {
                               "(training accuracy {}); λ = 0.", mlc::num(train_acc)),
        .symptom = fmt::format("Gradient descent: ‖w_t‖ = {} after {} steps and still rising by {} per unit of "
                               "ln t ({} over the last decade); damped Newton drives the loss to {} with ‖w‖ = {} "
-                              "after 50 iterations (finite, thanks to the line search).",
+                              "after {} iterations (finite, thanks to the line search).",
                               mlc::num(norms0.back()), T, mlc::num(slope, 3), mlc::num(growth_last_decade, 3),
-                              mlc::num(nt.loss.back(), 3), mlc::num(nt.weight_norm.back(), 3)),
+                              mlc::num(nt.loss.back(), 3), mlc::num(nt.weight_norm.back(), 3), nt.iterations),
        .why = "If some w separates the data, f(c w) → 0 as c → ∞: the infimum 0 is not attained. On the "
               "gradient-descent path the margins grow like log t (Soudry et al. 2018): the loss falls like 1/t "
               "and each step adds O(1/t) to ‖w‖.",
