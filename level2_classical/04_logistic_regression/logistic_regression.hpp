@@ -77,8 +77,9 @@ struct FitTrace {
 
 // Damped Newton / IRLS on (2) from θ = 0: direction (5), step halving until the Armijo
 // condition f(θ + tΔ) ≤ f(θ) + 10⁻⁴ t ∇fᵀΔ holds (so f decreases monotonically and no step
-// overflows), stopped when the Newton decrement ½ ∇fᵀ(∇²f)⁻¹∇f ≤ tolerance or the step
-// ‖tΔ‖ ≤ tolerance (1 + ‖θ‖). Each iteration costs O(n d²) + O(d³). y has entries 0/1.
+// overflows; the test allows a few ulps of f of slack, see NOTES.md), stopped when the Newton
+// decrement (∇fᵀ(∇²f)⁻¹∇f)^½ ≤ tolerance (after taking that last full step, (11)) or the
+// step ‖tΔ‖ ≤ tolerance (1 + ‖θ‖). Each iteration costs O(n d²) + O(d³). y has entries 0/1.
 BinaryLogisticModel fit_binary_newton(const Eigen::MatrixXd& X, const Eigen::VectorXi& y,
                                       double lambda, int max_iterations = 100,
                                       double tolerance = 1e-10);
