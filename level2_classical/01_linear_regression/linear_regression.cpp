@@ -8,11 +8,11 @@
 #include <cmath>
 #include <numeric>
 
+#include <fmt/format.h>
 #include <Eigen/Eigenvalues>
 #include <boost/math/distributions/fisher_f.hpp>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
-#include <fmt/format.h>
 
 #include "linear_algebra.hpp"
 #include "mlc/error.hpp"
@@ -24,14 +24,16 @@ namespace {
 void require_system(const Eigen::MatrixXd& A, const Eigen::VectorXd& y, const char* function) {
   mlc::require(A.rows() == y.size(), function,
                fmt::format("A is {} × {} but y has {} entries", A.rows(), A.cols(), y.size()));
-  mlc::require(A.rows() > A.cols() && A.cols() > 0, function,
-               fmt::format("needs more rows than columns (n > p >= 1), got {} × {}", A.rows(), A.cols()));
+  mlc::require(
+      A.rows() > A.cols() && A.cols() > 0, function,
+      fmt::format("needs more rows than columns (n > p >= 1), got {} × {}", A.rows(), A.cols()));
   mlc::require(A.allFinite() && y.allFinite(), function, "A and y must be finite");
 }
 
 // The two-sided quantile t_{df, (1+level)/2}.
 double t_quantile(double df, double level) {
-  mlc::require(level > 0.0 && level < 1.0, "t_quantile", fmt::format("level must be in (0, 1), got {}", level));
+  mlc::require(level > 0.0 && level < 1.0, "t_quantile",
+               fmt::format("level must be in (0, 1), got {}", level));
   const boost::math::students_t dist(df);
   return boost::math::quantile(dist, 0.5 * (1.0 + level));
 }
@@ -67,8 +69,9 @@ Eigen::MatrixXd design_matrix(const Eigen::MatrixXd& X) {
 }
 
 double r_squared(const Eigen::VectorXd& y, const Eigen::VectorXd& y_pred) {
-  mlc::require(y.size() == y_pred.size() && y.size() >= 2, "r_squared",
-               fmt::format("y has {} entries, y_pred {} (need equal sizes >= 2)", y.size(), y_pred.size()));
+  mlc::require(
+      y.size() == y_pred.size() && y.size() >= 2, "r_squared",
+      fmt::format("y has {} entries, y_pred {} (need equal sizes >= 2)", y.size(), y_pred.size()));
   const double tss = (y.array() - y.mean()).square().sum();
   mlc::require(tss > 0, "r_squared", "y is constant: R² is undefined");
   return 1.0 - (y - y_pred).squaredNorm() / tss;
@@ -110,8 +113,8 @@ Eigen::VectorXd LeastSquaresLoss::gradient(const Eigen::VectorXd& beta) const {
   mlc::require(beta.size() == A.cols(), "LeastSquaresLoss::gradient",
                fmt::format("β has {} entries, A has {} columns", beta.size(), A.cols()));
   // BEGIN EXERCISE least_squares_gradient: the gradient of the mean squared error, equation (5)
-  const Eigen::VectorXd residual = A * beta - y;                           // Aβ − y   [n]
-  return A.transpose() * residual / static_cast<double>(A.rows());        // Aᵀ(Aβ − y)/n   [p]
+  const Eigen::VectorXd residual = A * beta - y;                    // Aβ − y   [n]
+  return A.transpose() * residual / static_cast<double>(A.rows());  // Aᵀ(Aβ − y)/n   [p]
   // END EXERCISE
 }
 
@@ -125,13 +128,16 @@ gradient_descent::Objective LeastSquaresLoss::objective() const {
           [this](const Eigen::VectorXd& b) { return gradient(b); }};
 }
 
-Eigen::VectorXd unstandardize_coefficients(const Eigen::VectorXd& gamma, const Eigen::RowVectorXd& mean,
+Eigen::VectorXd unstandardize_coefficients(const Eigen::VectorXd& gamma,
+                                           const Eigen::RowVectorXd& mean,
                                            const Eigen::RowVectorXd& scale) {
-  mlc::require(gamma.size() == mean.size() + 1 && mean.size() == scale.size(), "unstandardize_coefficients",
-               fmt::format("γ has {} entries; expected d + 1 with d = {} means and {} scales", gamma.size(),
-                           mean.size(), scale.size()));
+  mlc::require(gamma.size() == mean.size() + 1 && mean.size() == scale.size(),
+               "unstandardize_coefficients",
+               fmt::format("γ has {} entries; expected d + 1 with d = {} means and {} scales",
+                           gamma.size(), mean.size(), scale.size()));
   Eigen::VectorXd beta(gamma.size());
-  const Eigen::ArrayXd slopes = gamma.tail(mean.size()).array() / scale.transpose().array();  // γ_j / s_j
+  const Eigen::ArrayXd slopes =
+      gamma.tail(mean.size()).array() / scale.transpose().array();  // γ_j / s_j
   beta.tail(mean.size()) = slopes.matrix();
   beta(0) = gamma(0) - (slopes * mean.transpose().array()).sum();  // γ_0 − Σ γ_j m_j / s_j
   return beta;
@@ -151,13 +157,15 @@ OlsFit ols_fit(const Eigen::MatrixXd& A, const Eigen::VectorXd& y) {
     if (!(std::abs(qr.R(j, j)) > 1e-14 * scale)) {
       throw mlc::NumericalError(fmt::format(
           "ols_fit: the design is rank deficient (|R({0},{0})| = {1:.3g} <= 1e-14 max |R_jj|); "
-          "drop or combine collinear columns", j, std::abs(qr.R(j, j))));
+          "drop or combine collinear columns",
+          j, std::abs(qr.R(j, j))));
     }
   }
   fit.Q = linear_algebra::householder_thin_q(qr);
   const Eigen::VectorXd qty = linear_algebra::householder_apply_qt(qr, y);
   fit.coefficients = linear_algebra::solve_upper_triangular(qr.R, qty.head(fit.p));  // (3)
-  fit.R_inverse = qr.R.triangularView<Eigen::Upper>().solve(Eigen::MatrixXd::Identity(fit.p, fit.p));
+  fit.R_inverse =
+      qr.R.triangularView<Eigen::Upper>().solve(Eigen::MatrixXd::Identity(fit.p, fit.p));
   fit.fitted = A * fit.coefficients;
   fit.residuals = y - fit.fitted;
   fit.rss = fit.residuals.squaredNorm();
@@ -189,7 +197,8 @@ CoefficientTable coefficient_inference(const OlsFit& fit, double level) {
   const boost::math::students_t dist(table.df);
   table.p_value.resize(fit.p);
   for (Eigen::Index j = 0; j < fit.p; ++j) {  // 2 P(T > |t|), the complement avoids 1 − (1 − tiny)
-    table.p_value(j) = 2.0 * boost::math::cdf(boost::math::complement(dist, std::abs(table.t_statistic(j))));
+    table.p_value(j) =
+        2.0 * boost::math::cdf(boost::math::complement(dist, std::abs(table.t_statistic(j))));
   }
   const double t = t_quantile(table.df, level);
   table.ci_lower = table.estimate - t * table.std_error;
@@ -230,7 +239,8 @@ Eigen::VectorXd standardized_residuals(const OlsFit& fit) {
 }
 
 Eigen::VectorXd cooks_distance(const OlsFit& fit) {
-  mlc::require(fit.residuals.size() == fit.n && fit.n > fit.p, "cooks_distance", "needs a fit with n > p");
+  mlc::require(fit.residuals.size() == fit.n && fit.n > fit.p, "cooks_distance",
+               "needs a fit with n > p");
   // BEGIN EXERCISE cooks_distance: influence of each row on the whole fit, equation (13)
   const Eigen::ArrayXd h = leverages(fit).array();
   const Eigen::ArrayXd r = standardized_residuals(fit).array();
@@ -239,14 +249,15 @@ Eigen::VectorXd cooks_distance(const OlsFit& fit) {
 }
 
 Eigen::VectorXd variance_inflation_factors(const Eigen::MatrixXd& X) {
-  mlc::require(X.cols() >= 2 && X.rows() > X.cols() + 1, "variance_inflation_factors",
-               fmt::format("needs d >= 2 features and n > d + 1 rows, got {} × {}", X.rows(), X.cols()));
+  mlc::require(
+      X.cols() >= 2 && X.rows() > X.cols() + 1, "variance_inflation_factors",
+      fmt::format("needs d >= 2 features and n > d + 1 rows, got {} × {}", X.rows(), X.cols()));
   // BEGIN EXERCISE variance_inflation_factors: VIF_j = 1 / (1 − R²_j), equation (14)
   const Eigen::Index d = X.cols();
   Eigen::VectorXd vif(d);
   Eigen::MatrixXd others(X.rows(), d - 1);
   for (Eigen::Index j = 0; j < d; ++j) {
-    others << X.leftCols(j), X.rightCols(d - 1 - j);  // X without column j
+    others << X.leftCols(j), X.rightCols(d - 1 - j);              // X without column j
     const OlsFit aux = ols_fit(design_matrix(others), X.col(j));  // x_j ~ 1 + x_{−j}
     vif(j) = 1.0 / (1.0 - aux.r2);
   }
@@ -264,7 +275,8 @@ QqPlot normal_qq(const Eigen::VectorXd& values) {
   qq.theoretical.resize(n);
   const boost::math::normal standard;
   for (Eigen::Index i = 0; i < n; ++i) {  // plotting positions (i − 0.5)/n, i = 1..n
-    qq.theoretical(i) = boost::math::quantile(standard, (static_cast<double>(i) + 0.5) / static_cast<double>(n));
+    qq.theoretical(i) =
+        boost::math::quantile(standard, (static_cast<double>(i) + 0.5) / static_cast<double>(n));
   }
   const Eigen::ArrayXd a = qq.theoretical.array() - qq.theoretical.mean();
   const Eigen::ArrayXd b = qq.sample.array() - qq.sample.mean();
@@ -275,7 +287,8 @@ QqPlot normal_qq(const Eigen::VectorXd& values) {
 // ---- Simulations -----------------------------------------------------------------------------
 
 CoverageResult simulate_coefficient_coverage(const Eigen::MatrixXd& A, const Eigen::VectorXd& beta,
-                                             double sigma, double level, int replications, mlc::Rng& rng) {
+                                             double sigma, double level, int replications,
+                                             mlc::Rng& rng) {
   mlc::require(beta.size() == A.cols(), "simulate_coefficient_coverage",
                fmt::format("β has {} entries, A has {} columns", beta.size(), A.cols()));
   mlc::require(replications >= 1 && sigma > 0, "simulate_coefficient_coverage",
@@ -302,19 +315,22 @@ CoverageResult simulate_coefficient_coverage(const Eigen::MatrixXd& A, const Eig
   return out;
 }
 
-CollinearityResult duplicate_feature_experiment(Eigen::Index n, double rho, double sigma, int replications,
-                                                mlc::Rng& rng) {
+CollinearityResult duplicate_feature_experiment(Eigen::Index n, double rho, double sigma,
+                                                int replications, mlc::Rng& rng) {
   mlc::require(n >= 5 && rho >= 0.0 && rho < 1.0 && sigma > 0 && replications >= 2,
                "duplicate_feature_experiment",
-               fmt::format("needs n >= 5, 0 <= ρ < 1, σ > 0, replications >= 2; got n = {}, ρ = {}", n, rho));
+               fmt::format("needs n >= 5, 0 <= ρ < 1, σ > 0, replications >= 2; got n = {}, ρ = {}",
+                           n, rho));
   Eigen::MatrixXd X(n, 2);
   X.col(0) = rng.normal_vector(n);
-  X.col(1) = rho * X.col(0) + std::sqrt(1.0 - rho * rho) * rng.normal_vector(n);  // corr(x₁, x₂) = ρ
+  X.col(1) =
+      rho * X.col(0) + std::sqrt(1.0 - rho * rho) * rng.normal_vector(n);  // corr(x₁, x₂) = ρ
   const Eigen::MatrixXd A = design_matrix(X);
   const Eigen::VectorXd mean_response = A * Eigen::Vector3d(1.0, 1.0, 1.0);
   CollinearityResult out;
   out.rho = rho;
-  const Eigen::ArrayXd c0 = X.col(0).array() - X.col(0).mean(), c1 = X.col(1).array() - X.col(1).mean();
+  const Eigen::ArrayXd c0 = X.col(0).array() - X.col(0).mean(),
+                       c1 = X.col(1).array() - X.col(1).mean();
   out.sample_correlation = (c0 * c1).sum() / std::sqrt(c0.square().sum() * c1.square().sum());
   out.vif = 1.0 / (1.0 - out.sample_correlation * out.sample_correlation);  // (14) with d = 2
   Eigen::VectorXd b1(replications);
@@ -324,7 +340,8 @@ CollinearityResult duplicate_feature_experiment(Eigen::Index n, double rho, doub
     const OlsFit fit = ols_fit(A, mean_response + sigma * rng.normal_vector(n));
     b1(r) = fit.coefficients(1);
     se_sum += coefficient_standard_errors(fit)(1);
-    se_combined_sum += fit.sigma * (contrast.transpose() * fit.R_inverse).norm();  // σ̂ √(cᵀ(AᵀA)⁻¹c)
+    se_combined_sum +=
+        fit.sigma * (contrast.transpose() * fit.R_inverse).norm();  // σ̂ √(cᵀ(AᵀA)⁻¹c)
   }
   out.mean_std_error = se_sum / replications;
   out.mean_sum_std_error = se_combined_sum / replications;

@@ -163,8 +163,8 @@ CoverageResult simulate_coefficient_coverage(const Eigen::MatrixXd& A, const Eig
 // empirical standard deviation of β̂₁ over the draws (they agree when (7) is right).
 struct CollinearityResult {
   double rho = 0, sample_correlation = 0, vif = 0;
-  double mean_std_error = 0;   // mean over draws of SE(β̂₁) from (7)
-  double empirical_sd = 0;     // sample sd of β̂₁ over draws
+  double mean_std_error = 0;      // mean over draws of SE(β̂₁) from (7)
+  double empirical_sd = 0;        // sample sd of β̂₁ over draws
   double mean_sum_std_error = 0;  // mean SE of β̂₁ + β̂₂ (the estimable combination)
 };
 CollinearityResult duplicate_feature_experiment(Eigen::Index n, double rho, double sigma,

@@ -6,10 +6,10 @@
 #include <cmath>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <Eigen/Dense>
 #include <boost/math/distributions/fisher_f.hpp>
 #include <boost/math/distributions/students_t.hpp>
-#include <gtest/gtest.h>
 
 #include "linear_regression.hpp"
 #include "mlc/data.hpp"
@@ -28,7 +28,9 @@ const mlc::Dataset& diabetes() {
   return data;
 }
 
-double rel(const Eigen::VectorXd& a, const Eigen::VectorXd& b) { return (a - b).norm() / b.norm(); }
+double rel(const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
+  return (a - b).norm() / b.norm();
+}
 
 // A small well-conditioned regression problem: n × (d+1) design, y = Aβ + σ ε.
 struct Problem {
@@ -122,7 +124,10 @@ TEST(Inference, FTestEqualsSquaredTForOneSlope) {
   const lr::CoefficientTable table = lr::coefficient_inference(fit);
   EXPECT_NEAR(f.statistic, table.t_statistic(1) * table.t_statistic(1), 1e-9 * f.statistic);
   EXPECT_NEAR(f.p_value, table.p_value(1), 1e-12);
-  EXPECT_NEAR(f.p_value, boost::math::cdf(boost::math::complement(boost::math::fisher_f(1.0, 38.0), f.statistic)), 1e-15);
+  EXPECT_NEAR(
+      f.p_value,
+      boost::math::cdf(boost::math::complement(boost::math::fisher_f(1.0, 38.0), f.statistic)),
+      1e-15);
 }
 
 TEST(Inference, SimpleRegressionIntervalsMatchTextbookFormula) {
@@ -153,7 +158,8 @@ TEST(Gradient, LeastSquaresGradientPassesGradcheck) {
   mlc::Rng rng(6);
   for (int trial = 0; trial < 3; ++trial) {
     const Eigen::VectorXd beta = rng.normal_vector(5);
-    const auto check = mlc::gradcheck([&](const Eigen::VectorXd& b) { return loss.value(b); }, loss.gradient(beta), beta);
+    const auto check = mlc::gradcheck([&](const Eigen::VectorXd& b) { return loss.value(b); },
+                                      loss.gradient(beta), beta);
     EXPECT_TRUE(check.passes(1e-7)) << "relative error " << check.max_relative_error;
   }
   // the gradient vanishes at the OLS solution (normal equations)
@@ -170,7 +176,8 @@ TEST(Properties, NesterovOnStandardizedFeaturesReachesQrSolution) {
   const auto params = gd::nesterov_strongly_convex(eig.minCoeff(), eig.maxCoeff());
   gd::StopRule stop;
   stop.max_iterations = 3000;
-  const gd::Trace trace = gd::nesterov(loss.objective(), Eigen::VectorXd::Zero(11), params.step, params.momentum, stop);
+  const gd::Trace trace =
+      gd::nesterov(loss.objective(), Eigen::VectorXd::Zero(11), params.step, params.momentum, stop);
   const Eigen::VectorXd beta = lr::unstandardize_coefficients(trace.x, scaler.mean, scaler.scale);
   const Eigen::VectorXd qr = lr::ols_qr_solve(lr::design_matrix(diabetes().X), diabetes().y);
   EXPECT_LT(rel(beta, qr), 1e-8);
@@ -212,7 +219,8 @@ TEST(Properties, CooksDistanceEqualsLeaveOneOutChangeOfFit) {
     const Eigen::MatrixXd A_i = p.A(rows, Eigen::all);
     const Eigen::VectorXd y_i = p.y(rows);
     const Eigen::VectorXd beta_i = A_i.colPivHouseholderQr().solve(y_i);
-    const double expected = (p.A * (fit.coefficients - beta_i)).squaredNorm() / (3.0 * fit.sigma * fit.sigma);
+    const double expected =
+        (p.A * (fit.coefficients - beta_i)).squaredNorm() / (3.0 * fit.sigma * fit.sigma);
     EXPECT_NEAR(D(i), expected, 1e-10 * (1.0 + expected)) << "row " << i;
   }
 }
@@ -233,7 +241,8 @@ TEST(Properties, VifIsTheDiagonalOfTheInverseCorrelationMatrix) {
   const Eigen::MatrixXd& X = diabetes().X;
   const Eigen::MatrixXd C = X.rowwise() - X.colwise().mean();
   const Eigen::VectorXd sd = C.colwise().norm();
-  const Eigen::MatrixXd corr = sd.asDiagonal().inverse() * (C.transpose() * C) * sd.asDiagonal().inverse();
+  const Eigen::MatrixXd corr =
+      sd.asDiagonal().inverse() * (C.transpose() * C) * sd.asDiagonal().inverse();
   const Eigen::VectorXd expected = corr.inverse().diagonal();
   const Eigen::VectorXd vif = lr::variance_inflation_factors(X);
   EXPECT_ALLCLOSE(vif, expected, 1e-8 * expected.maxCoeff());
@@ -275,7 +284,8 @@ TEST(Properties, CoefficientIntervalsCoverAtTheNominalRate) {
   mlc::Rng rng(13);
   const lr::CoverageResult c = lr::simulate_coefficient_coverage(p.A, p.beta, 2.0, 0.95, 2000, rng);
   EXPECT_NEAR(c.monte_carlo_se, 0.00487, 1e-5);
-  for (Eigen::Index j = 0; j < 4; ++j) EXPECT_NEAR(c.coverage(j), 0.95, 4.5 * c.monte_carlo_se) << "coefficient " << j;
+  for (Eigen::Index j = 0; j < 4; ++j)
+    EXPECT_NEAR(c.coverage(j), 0.95, 4.5 * c.monte_carlo_se) << "coefficient " << j;
 }
 
 TEST(Properties, PredictionIntervalsCoverNewObservations) {
@@ -291,7 +301,9 @@ TEST(Properties, PredictionIntervalsCoverNewObservations) {
     const Eigen::VectorXd y = p.A * p.beta + rng.normal_vector(15);
     const lr::Intervals pi = lr::prediction_interval(lr::ols_fit(p.A, y), A0, 0.95);
     const Eigen::VectorXd y0 = A0 * p.beta + rng.normal_vector(20);
-    covered += ((y0.array() >= pi.lower.array()) && (y0.array() <= pi.upper.array())).cast<double>().mean();
+    covered += ((y0.array() >= pi.lower.array()) && (y0.array() <= pi.upper.array()))
+                   .cast<double>()
+                   .mean();
   }
   EXPECT_NEAR(covered / 500.0, 0.95, 4.5 * std::sqrt(0.95 * 0.05 / 500.0));
 }
@@ -321,7 +333,7 @@ TEST(FailureModes, HighLeverageOutlierMovesSlopeAndTopsCooksDistance) {
   Eigen::VectorXd x(n + 1), y(n + 1);
   x.head(n) = rng.normal_vector(n);
   y.head(n) = (1.0 + 2.0 * x.head(n).array() + 0.5 * rng.normal_vector(n).array()).matrix();
-  x(n) = 8.0;   // eight sd from the mean: leverage near 1/2 or more
+  x(n) = 8.0;  // eight sd from the mean: leverage near 1/2 or more
   y(n) = -10.0;
   const lr::OlsFit clean = lr::ols_fit(lr::design_matrix(x.head(n)), y.head(n));
   const lr::OlsFit dirty = lr::ols_fit(lr::design_matrix(x), y);
@@ -334,7 +346,8 @@ TEST(FailureModes, HighLeverageOutlierMovesSlopeAndTopsCooksDistance) {
   EXPECT_GT(D(n), 1.0);
   EXPECT_GT(lr::leverages(dirty)(n), 0.5);
   Eigen::VectorXd others = D.head(n);
-  EXPECT_LT(others.maxCoeff(), 0.5);  // D > 1 flags the outlier only; removing it restores the clean fit
+  EXPECT_LT(others.maxCoeff(),
+            0.5);  // D > 1 flags the outlier only; removing it restores the clean fit
 }
 
 TEST(FailureModes, GradientDescentCrawlsOnRawFeatures) {
@@ -344,12 +357,14 @@ TEST(FailureModes, GradientDescentCrawlsOnRawFeatures) {
   EXPECT_GT(eig.maxCoeff() / eig.minCoeff(), 1e6);
   gd::StopRule stop;
   stop.max_iterations = 2000;
-  const gd::Trace trace = gd::gradient_descent(loss.objective(), Eigen::VectorXd::Zero(11), 1.0 / eig.maxCoeff(), stop);
+  const gd::Trace trace =
+      gd::gradient_descent(loss.objective(), Eigen::VectorXd::Zero(11), 1.0 / eig.maxCoeff(), stop);
   EXPECT_FALSE(trace.diverged);
   EXPECT_GT(rel(trace.x, lr::ols_qr_solve(A, diabetes().y)), 0.1);  // far from β̂ after 2000 steps
 }
 
-// ---- 5. Inputs ------------------------------------------------------------------------------------
+// ---- 5. Inputs
+// ------------------------------------------------------------------------------------
 
 TEST(Inputs, MismatchedSizesAndRankDeficiencyAreRejected) {
   const Problem p = small_problem(10, 2, 1.0, 30);
@@ -358,7 +373,8 @@ TEST(Inputs, MismatchedSizesAndRankDeficiencyAreRejected) {
   Eigen::MatrixXd rank_deficient(10, 3);
   rank_deficient << p.A.leftCols(2), 2.0 * p.A.col(1);
   EXPECT_THROW(lr::ols_fit(rank_deficient, p.y), mlc::NumericalError);
-  EXPECT_THROW(lr::r_squared(Eigen::VectorXd::Ones(4), Eigen::VectorXd::Zero(4)), std::invalid_argument);
+  EXPECT_THROW(lr::r_squared(Eigen::VectorXd::Ones(4), Eigen::VectorXd::Zero(4)),
+               std::invalid_argument);
 }
 
 TEST(Program, QuickRunReportsTheNamedMetrics) {
