@@ -68,15 +68,6 @@ Eigen::MatrixXd design_matrix(const Eigen::MatrixXd& X) {
   return A;
 }
 
-double r_squared(const Eigen::VectorXd& y, const Eigen::VectorXd& y_pred) {
-  mlc::require(
-      y.size() == y_pred.size() && y.size() >= 2, "r_squared",
-      fmt::format("y has {} entries, y_pred {} (need equal sizes >= 2)", y.size(), y_pred.size()));
-  const double tss = (y.array() - y.mean()).square().sum();
-  mlc::require(tss > 0, "r_squared", "y is constant: R² is undefined");
-  return 1.0 - (y - y_pred).squaredNorm() / tss;
-}
-
 // ---- Solvers -------------------------------------------------------------------------------
 
 Eigen::VectorXd ols_normal_equations(const Eigen::MatrixXd& A, const Eigen::VectorXd& y) {

@@ -38,11 +38,6 @@ namespace linear_regression {
 // A = [1 | X]: the design with an intercept column first.   [n × (d+1)]
 Eigen::MatrixXd design_matrix(const Eigen::MatrixXd& X);
 
-// Coefficient of determination of predictions on any data: 1 − Σ(y − ŷ)² / Σ(y − ȳ)², with
-// ȳ the mean of that y (so a held-out R² can be negative). Local to this lesson: lesson 2.5
-// (model_evaluation) has no regression metric yet.
-double r_squared(const Eigen::VectorXd& y, const Eigen::VectorXd& y_pred);
-
 // ---- Solvers -------------------------------------------------------------------------------
 
 // (2) β = (AᵀA)⁻¹ Aᵀy by Cholesky of the Gram matrix (lesson 1.2's cholesky and triangular

@@ -98,8 +98,8 @@ void run(const mlc::Options& opt) {
   const Eigen::VectorXd beta_eigen = A.colPivHouseholderQr().solve(y);  // the independent reference
   const Eigen::VectorXd beta_closed =
       (A.transpose() * A).ldlt().solve(A.transpose() * y);  // Eigen LDLᵀ of (2)
-  const double r2_eigen = lr::r_squared(y, A * beta_eigen);
-  const double r2_closed = lr::r_squared(y, A * beta_closed);
+  const double r2_eigen = me::r_squared(y, A * beta_eigen);
+  const double r2_closed = me::r_squared(y, A * beta_closed);
   const double kappa_raw = linear_algebra::condition_number(A);
   mlc::Standardizer scaler;
   const Eigen::MatrixXd Z = lr::design_matrix(scaler.fit_transform(data.X));
@@ -187,7 +187,7 @@ void run(const mlc::Options& opt) {
       {"solver", "‖β − β_QR‖ / ‖β_QR‖", "R²"},
       {{"Householder QR (ours, 1.2)", "0", fmt::format("{:.6f}", fit.r2)},
        {"Cholesky normal equations (ours, 1.2)", sci(relative_difference(beta_ne, beta_qr)),
-        fmt::format("{:.6f}", lr::r_squared(y, A * beta_ne))},
+        fmt::format("{:.6f}", me::r_squared(y, A * beta_ne))},
        {"Eigen ColPivHouseholderQR", sci(relative_difference(beta_eigen, beta_qr)),
         fmt::format("{:.6f}", r2_eigen)},
        {"Eigen LDLᵀ of AᵀA (closed form)", sci(relative_difference(beta_closed, beta_qr)),
@@ -325,7 +325,7 @@ void run(const mlc::Options& opt) {
                 .cast<double>()
                 .mean();
         return std::map<std::string, double>{
-            {"test_r2", lr::r_squared(test.y, pred)},
+            {"test_r2", me::r_squared(test.y, pred)},
             {"train_r2", f.r2},
             {"test_rmse", std::sqrt((test.y - pred).squaredNorm() / test.y.size())},
             {"pi_coverage", covered}};
@@ -346,7 +346,7 @@ void run(const mlc::Options& opt) {
         const lr::OlsFit f = lr::ols_fit(lr::design_matrix(train.X), train.y);
         return std::map<std::string, double>{
             {"train_r2", f.r2},
-            {"test_r2", lr::r_squared(test.y, lr::design_matrix(test.X) * f.coefficients)}};
+            {"test_r2", me::r_squared(test.y, lr::design_matrix(test.X) * f.coefficients)}};
       },
       0.25, false);
   std::vector<double> optimism;

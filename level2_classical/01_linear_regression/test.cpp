@@ -12,6 +12,7 @@
 #include <boost/math/distributions/students_t.hpp>
 
 #include "linear_regression.hpp"
+#include "model_evaluation.hpp"
 #include "mlc/data.hpp"
 #include "mlc/error.hpp"
 #include "mlc/gradcheck.hpp"
@@ -20,6 +21,8 @@
 
 namespace lr = linear_regression;
 namespace gd = gradient_descent;
+
+namespace me = model_evaluation;
 
 namespace {
 
@@ -71,7 +74,7 @@ TEST(Ols, DiabetesR2MatchesClosedFormAndLiterature) {
   const lr::OlsFit fit = lr::ols_fit(A, diabetes().y);
   // closed form: β = (AᵀA)⁻¹Aᵀy by Eigen's LDLᵀ
   const Eigen::VectorXd closed = (A.transpose() * A).ldlt().solve(A.transpose() * diabetes().y);
-  const double r2_closed = lr::r_squared(diabetes().y, A * closed);
+  const double r2_closed = me::r_squared(diabetes().y, A * closed);
   EXPECT_NEAR(fit.r2, r2_closed, 1e-10);
   EXPECT_NEAR(fit.r2, 0.5177, 5e-5);  // the well-known OLS R² of this data set, four decimals
   EXPECT_NEAR(fit.adjusted_r2, 1.0 - (1.0 - fit.r2) * 441.0 / 431.0, 1e-12);
@@ -373,7 +376,7 @@ TEST(Inputs, MismatchedSizesAndRankDeficiencyAreRejected) {
   Eigen::MatrixXd rank_deficient(10, 3);
   rank_deficient << p.A.leftCols(2), 2.0 * p.A.col(1);
   EXPECT_THROW(lr::ols_fit(rank_deficient, p.y), mlc::NumericalError);
-  EXPECT_THROW(lr::r_squared(Eigen::VectorXd::Ones(4), Eigen::VectorXd::Zero(4)),
+  EXPECT_THROW(me::r_squared(Eigen::VectorXd::Ones(4), Eigen::VectorXd::Zero(4)),
                std::invalid_argument);
 }
 

@@ -254,6 +254,25 @@ ReliabilityDiagram reliability_diagram(const Eigen::VectorXi& y_true, const Eige
   return d;
 }
 
+// ---- Metrics of regression --------------------------------------------------------------
+
+double mean_squared_error(const Eigen::VectorXd& y_true, const Eigen::VectorXd& y_pred) {
+  require_same_size("mean_squared_error", y_true.size(), y_pred.size());
+  return (y_true - y_pred).squaredNorm() / static_cast<double>(y_true.size());  // (15)
+}
+
+double mean_absolute_error(const Eigen::VectorXd& y_true, const Eigen::VectorXd& y_pred) {
+  require_same_size("mean_absolute_error", y_true.size(), y_pred.size());
+  return (y_true - y_pred).cwiseAbs().mean();  // (15)
+}
+
+double r_squared(const Eigen::VectorXd& y_true, const Eigen::VectorXd& y_pred) {
+  require_same_size("r_squared", y_true.size(), y_pred.size());
+  const double total = (y_true.array() - y_true.mean()).square().sum();
+  mlc::require(total > 0, "r_squared", "y_true is constant, so R² is undefined");
+  return 1.0 - (y_true - y_pred).squaredNorm() / total;  // (16)
+}
+
 // ---- Calibration maps -------------------------------------------------------------------
 
 void PlattScaling::fit(const Eigen::VectorXd& s, const Eigen::VectorXi& y) {

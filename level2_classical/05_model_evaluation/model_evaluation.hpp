@@ -95,6 +95,15 @@ struct ReliabilityDiagram {
 ReliabilityDiagram reliability_diagram(const Eigen::VectorXi& y_true,
                                        const Eigen::VectorXd& probability, int bins = 10);
 
+// ---- Metrics of regression --------------------------------------------------------------
+
+// Mean squared error (1/n) Σ (y_i − ŷ_i)² and mean absolute error (1/n) Σ |y_i − ŷ_i|.  (15)
+double mean_squared_error(const Eigen::VectorXd& y_true, const Eigen::VectorXd& y_pred);
+double mean_absolute_error(const Eigen::VectorXd& y_true, const Eigen::VectorXd& y_pred);
+// Coefficient of determination R² = 1 − Σ (y_i − ŷ_i)² / Σ (y_i − ȳ)², ȳ the mean of
+// y_true; 1 is a perfect fit, 0 is the constant ȳ, negative is worse than that.     (16)
+double r_squared(const Eigen::VectorXd& y_true, const Eigen::VectorXd& y_pred);
+
 // ---- Calibration maps -------------------------------------------------------------------
 
 // Platt scaling: p = σ(a s + b), fitted by Newton's method on the log-loss with Platt's

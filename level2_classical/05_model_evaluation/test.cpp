@@ -234,6 +234,15 @@ TEST(Protocol, EvaluateOnSplitsStandardizesWithTrainingStatisticsAndRepeats) {
   EXPECT_GT(summary.mean("test_accuracy"), 0.6);  // far above chance (1/3); measured ≈ 0.79
 }
 
+TEST(Regression, MetricsOnAHandExample) {
+  const auto y = doubles({1, 2, 3, 4}), p = doubles({1, 2, 4, 2});
+  EXPECT_DOUBLE_EQ(me::mean_squared_error(y, p), (0 + 0 + 1 + 4) / 4.0);
+  EXPECT_DOUBLE_EQ(me::mean_absolute_error(y, p), (0 + 0 + 1 + 2) / 4.0);
+  EXPECT_DOUBLE_EQ(me::r_squared(y, p), 1.0 - 5.0 / 5.0);  // Σ(y − ȳ)² = 5
+  EXPECT_DOUBLE_EQ(me::r_squared(y, y), 1.0);
+  EXPECT_THROW(me::r_squared(doubles({2, 2}), doubles({1, 3})), std::invalid_argument);
+}
+
 TEST(Inputs, MismatchedSizesAreRejectedWithTheFunctionName) {
   try {
     me::accuracy(ints({0, 1}), ints({0}));

@@ -46,11 +46,6 @@ Eigen::VectorXd to_vector(const std::vector<double>& v) {
   return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
 }
 
-double r_squared(const Eigen::VectorXd& y, const Eigen::VectorXd& pred) {
-  // 1 − SSE / SST on the test part (model_evaluation has no regression metric yet)
-  return 1.0 - (y - pred).squaredNorm() / (y.array() - y.mean()).square().sum();
-}
-
 // Decision regions of a classifier on a grid over the points' bounding box.
 template <class Predict>
 void draw_regions(mlc::Figure& fig, const Eigen::MatrixXd& P, Predict predict, int grid) {
@@ -248,13 +243,13 @@ void diabetes_regression(mlc::Report& report, const mlc::Options& opt) {
     const dt::Tree full = dt::fit_regressor(train.X, train.y, mse, rng);
     const auto sel = dt::select_alpha_by_cv(train.X, train.y, 1, mse, kFolds, rng);
     const dt::Tree pruned = dt::prune(full, sel.best_alpha);
-    std::map<std::string, double> out{{"full.test_r2", r_squared(test.y, full.predict(test.X))},
+    std::map<std::string, double> out{{"full.test_r2", model_evaluation::r_squared(test.y, full.predict(test.X))},
                                       {"full.leaves", full.num_leaves()},
-                                      {"pruned.test_r2", r_squared(test.y, pruned.predict(test.X))},
+                                      {"pruned.test_r2", model_evaluation::r_squared(test.y, pruned.predict(test.X))},
                                       {"pruned.leaves", pruned.num_leaves()}};
     for (int depth : {1, 2, 3, 4, 6}) {
       const dt::Tree t = dt::fit_regressor(train.X, train.y, {.criterion = dt::Criterion::mse, .max_depth = depth}, rng);
-      out[fmt::format("depth{}.test_r2", depth)] = r_squared(test.y, t.predict(test.X));
+      out[fmt::format("depth{}.test_r2", depth)] = model_evaluation::r_squared(test.y, t.predict(test.X));
     }
     return out;
   }, 0.25, /*standardize=*/false);
