@@ -9,9 +9,9 @@
 #include <numbers>
 #include <string>
 
+#include <fmt/format.h>
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
-#include <fmt/format.h>
 
 #include "mlc/error.hpp"
 
@@ -45,7 +45,9 @@ int compact_labels(const VectorXi& labels, VectorXi& index) {
 }
 
 // n choose 2 as a double (exact below 2^53).
-double choose2(double x) { return 0.5 * x * (x - 1.0); }
+double choose2(double x) {
+  return 0.5 * x * (x - 1.0);
+}
 
 }  // namespace
 
@@ -66,8 +68,8 @@ MatrixXd squared_distances(const Eigen::Ref<const MatrixXd>& X,
 
 double lloyd_iteration(const Eigen::Ref<const MatrixXd>& X, MatrixXd& centers, VectorXi& labels) {
   mlc::require(centers.rows() > 0 && centers.cols() == X.cols(), "lloyd_iteration",
-               fmt::format("centers are {} × {}, X has {} columns", centers.rows(),
-                           centers.cols(), X.cols()));
+               fmt::format("centers are {} × {}, X has {} columns", centers.rows(), centers.cols(),
+                           X.cols()));
   // BEGIN EXERCISE lloyd_iteration: assignment step (2), update step (3); return J (1)
   const Index n = X.rows(), K = centers.rows();
   const MatrixXd D = squared_distances(X, centers);  // [n × K]
@@ -208,8 +210,8 @@ VectorXd log_gaussian_density(const Eigen::Ref<const MatrixXd>& X,
   // (7) z_i = L⁻¹ (x_i − μ)  [d × n], one triangular solve for all samples.
   const MatrixXd Z = llt.matrixL().solve(centered.transpose());
   const double half_log_det = llt.matrixLLT().diagonal().array().log().sum();  // ½ log|Σ|
-  const double log_norm = -half_log_det - 0.5 * static_cast<double>(d) *
-                                              std::log(2.0 * std::numbers::pi);
+  const double log_norm =
+      -half_log_det - 0.5 * static_cast<double>(d) * std::log(2.0 * std::numbers::pi);
   return (-0.5 * Z.colwise().squaredNorm().transpose()).array() + log_norm;
 }
 
@@ -219,8 +221,8 @@ double em_e_step(const Eigen::Ref<const MatrixXd>& X, const GaussianMixture& mod
   mlc::require(K >= 1 && model.means.rows() == K && model.means.cols() == X.cols() &&
                    static_cast<int>(model.covariances.size()) == K,
                "em_e_step",
-               fmt::format("model has {} weights, {} × {} means, {} covariances; X is {} × {}",
-                           K, model.means.rows(), model.means.cols(), model.covariances.size(),
+               fmt::format("model has {} weights, {} × {} means, {} covariances; X is {} × {}", K,
+                           model.means.rows(), model.means.cols(), model.covariances.size(),
                            X.rows(), X.cols()));
   // BEGIN EXERCISE em_e_step: log π_k + log N(x_i | k) (7), log-sum-exp and responsibilities (8)
   const Index n = X.rows();
@@ -256,22 +258,23 @@ double em_e_step(const Eigen::Ref<const MatrixXd>& X, const GaussianMixture& mod
   // END EXERCISE
 }
 
-void em_m_step(const Eigen::Ref<const MatrixXd>& X, const Eigen::Ref<const MatrixXd>& responsibilities,
-               double reg_covar, GaussianMixture& model) {
+void em_m_step(const Eigen::Ref<const MatrixXd>& X,
+               const Eigen::Ref<const MatrixXd>& responsibilities, double reg_covar,
+               GaussianMixture& model) {
   const Index n = X.rows(), d = X.cols(), K = responsibilities.cols();
-  mlc::require(responsibilities.rows() == n && K >= 1, "em_m_step",
-               fmt::format("responsibilities are {} × {}, X has {} rows", responsibilities.rows(),
-                           K, n));
+  mlc::require(
+      responsibilities.rows() == n && K >= 1, "em_m_step",
+      fmt::format("responsibilities are {} × {}, X has {} rows", responsibilities.rows(), K, n));
   mlc::require(reg_covar >= 0.0, "em_m_step", "reg_covar must be >= 0");
   // A component that receives no responsibility keeps its previous mean and covariance (or,
   // in a model not yet sized, the data's), with weight 0.
-  const bool sized = model.components() == K && model.means.rows() == K && model.means.cols() == d &&
-                     static_cast<Index>(model.covariances.size()) == K;
+  const bool sized = model.components() == K && model.means.rows() == K &&
+                     model.means.cols() == d && static_cast<Index>(model.covariances.size()) == K;
   if (!sized) {
     const Eigen::RowVectorXd mu = X.colwise().mean();
     const MatrixXd Xc = X.rowwise() - mu;
-    const MatrixXd S = Xc.transpose() * Xc / static_cast<double>(n) +
-                       reg_covar * MatrixXd::Identity(d, d);
+    const MatrixXd S =
+        Xc.transpose() * Xc / static_cast<double>(n) + reg_covar * MatrixXd::Identity(d, d);
     model.weights = VectorXd::Constant(K, 1.0 / static_cast<double>(K));
     model.means = mu.replicate(K, 1);
     model.covariances.assign(static_cast<std::size_t>(K), S);
@@ -283,9 +286,10 @@ void em_m_step(const Eigen::Ref<const MatrixXd>& X, const Eigen::Ref<const Matri
   for (Index k = 0; k < K; ++k) {
     if (Nk(k) <= 0.0) continue;
     model.means.row(k) = weighted_sums.row(k) / Nk(k);
-    const MatrixXd Xc = X.rowwise() - model.means.row(k);                        // [n × d]
-    const MatrixXd weighted = Xc.array().colwise() * responsibilities.col(k).array();  // r_ik (x_i − μ_k)
-    MatrixXd S = Xc.transpose() * weighted / Nk(k);                              // [d × d]
+    const MatrixXd Xc = X.rowwise() - model.means.row(k);  // [n × d]
+    const MatrixXd weighted =
+        Xc.array().colwise() * responsibilities.col(k).array();  // r_ik (x_i − μ_k)
+    MatrixXd S = Xc.transpose() * weighted / Nk(k);              // [d × d]
     S = 0.5 * (S + S.transpose());  // exact symmetry for the Cholesky factorisation
     S.diagonal().array() += reg_covar;
     model.covariances[static_cast<std::size_t>(k)] = S;
@@ -299,15 +303,25 @@ GmmFit fit_gmm(const Eigen::Ref<const MatrixXd>& X, GaussianMixture initial,
   mlc::require(options.max_iterations >= 0 && options.tolerance >= 0.0, "fit_gmm",
                "max_iterations and tolerance must be >= 0");
   const double n = static_cast<double>(X.rows());
+  const auto smallest_eigenvalue = [](const GaussianMixture& g) {
+    double m = kInf;
+    for (const MatrixXd& S : g.covariances) {
+      Eigen::SelfAdjointEigenSolver<MatrixXd> eig(S, Eigen::EigenvaluesOnly);
+      m = std::min(m, eig.eigenvalues()(0));
+    }
+    return m;
+  };
   GmmFit fit;
   fit.model = std::move(initial);
   double ll = em_e_step(X, fit.model, fit.responsibilities);
   fit.log_likelihood_history.push_back(ll);
+  fit.min_eigenvalue_history.push_back(smallest_eigenvalue(fit.model));
   for (int t = 0; t < options.max_iterations && std::isfinite(ll); ++t) {
     em_m_step(X, fit.responsibilities, options.reg_covar, fit.model);
     ++fit.iterations;
     const double next = em_e_step(X, fit.model, fit.responsibilities);
     fit.log_likelihood_history.push_back(next);
+    fit.min_eigenvalue_history.push_back(smallest_eigenvalue(fit.model));
     const bool small_gain = std::isfinite(next) && (next - ll) / n < options.tolerance;
     ll = next;
     if (small_gain) {
@@ -324,16 +338,12 @@ GmmFit fit_gmm(const Eigen::Ref<const MatrixXd>& X, GaussianMixture initial,
     fit.responsibilities.row(i).maxCoeff(&k);
     fit.labels(i) = static_cast<int>(k);
   }
-  fit.min_covariance_eigenvalue = kInf;
-  for (const MatrixXd& S : fit.model.covariances) {
-    Eigen::SelfAdjointEigenSolver<MatrixXd> eig(S, Eigen::EigenvaluesOnly);
-    fit.min_covariance_eigenvalue = std::min(fit.min_covariance_eigenvalue, eig.eigenvalues()(0));
-  }
+  fit.min_covariance_eigenvalue = fit.min_eigenvalue_history.back();
   return fit;
 }
 
-GaussianMixture gmm_from_labels(const Eigen::Ref<const MatrixXd>& X, const VectorXi& labels,
-                                int k, double reg_covar) {
+GaussianMixture gmm_from_labels(const Eigen::Ref<const MatrixXd>& X, const VectorXi& labels, int k,
+                                double reg_covar) {
   require_data(X, "gmm_from_labels");
   mlc::require(labels.size() == X.rows() && k >= 1, "gmm_from_labels",
                fmt::format("{} labels for {} rows, k = {}", labels.size(), X.rows(), k));
@@ -356,8 +366,9 @@ GmmFit fit_gmm_best_of(const Eigen::Ref<const MatrixXd>& X, int k, int n_init, m
     const KMeansResult km = kmeans(X, k, rng);
     GmmFit fit = fit_gmm(X, gmm_from_labels(X, km.labels, k, options.reg_covar), options);
     // A collapsed fit has likelihood +inf but is no better model: finite fits win over it.
-    const bool better = !have || (best.collapsed && !fit.collapsed) ||
-                        (fit.collapsed == best.collapsed && fit.log_likelihood > best.log_likelihood);
+    const bool better =
+        !have || (best.collapsed && !fit.collapsed) ||
+        (fit.collapsed == best.collapsed && fit.log_likelihood > best.log_likelihood);
     if (better) {
       best = std::move(fit);
       have = true;
@@ -407,7 +418,8 @@ DbscanResult dbscan(const Eigen::Ref<const MatrixXd>& X, double eps, int min_poi
   r.types.resize(static_cast<std::size_t>(n));
   for (Index i = 0; i < n; ++i) {
     const auto s = static_cast<std::size_t>(i);
-    r.types[s] = core[s] ? PointType::kCore : (r.labels(i) >= 0 ? PointType::kBorder : PointType::kNoise);
+    r.types[s] =
+        core[s] ? PointType::kCore : (r.labels(i) >= 0 ? PointType::kBorder : PointType::kNoise);
   }
   return r;
 }

@@ -116,7 +116,8 @@ struct GmmFit {
   int iterations = 0;                          // EM iterations (M-steps) done
   bool converged = false;
   bool collapsed = false;  // the likelihood became +inf: a covariance went singular (11)
-  double min_covariance_eigenvalue = 0.0;  // smallest eigenvalue over the final Σ_k
+  double min_covariance_eigenvalue = 0.0;      // smallest eigenvalue over the final Σ_k
+  std::vector<double> min_eigenvalue_history;  // the same, for the model of each E-step
 };
 
 // EM from an initial model, alternating (8) and (9) until the mean log-likelihood gains
@@ -129,8 +130,8 @@ GaussianMixture gmm_from_labels(const Eigen::Ref<const Eigen::MatrixXd>& X,
                                 const Eigen::VectorXi& labels, int k, double reg_covar);
 
 // n_init fits, each started from a single k-means++ + Lloyd run; the highest likelihood wins.
-GmmFit fit_gmm_best_of(const Eigen::Ref<const Eigen::MatrixXd>& X, int k, int n_init,
-                       mlc::Rng& rng, const GmmOptions& options = {});
+GmmFit fit_gmm_best_of(const Eigen::Ref<const Eigen::MatrixXd>& X, int k, int n_init, mlc::Rng& rng,
+                       const GmmOptions& options = {});
 
 // ---- DBSCAN --------------------------------------------------------------------------------
 

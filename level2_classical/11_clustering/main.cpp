@@ -36,7 +36,10 @@ using Eigen::VectorXi;
 namespace {
 
 const mlc::LessonInfo kLesson{
-    "clustering", "level2_classical", "2.11", "Clustering",
+    "clustering",
+    "level2_classical",
+    "2.11",
+    "Clustering",
     "k-means (Lloyd's algorithm with k-means++ seeding), Gaussian mixtures fitted by EM with full "
     "covariances (Cholesky + log-sum-exp), and DBSCAN, on blobs, anisotropic blobs, moons and "
     "iris, scored by the adjusted Rand index and the silhouette. Failure modes provoked and "
@@ -120,10 +123,11 @@ SceneResult run_scene(mlc::Report& report, const Scene& s, mlc::Rng rng,
   const double eps = kd(static_cast<Index>(s.eps_quantile * static_cast<double>(kd.size() - 1)));
   const cl::DbscanResult db = cl::dbscan(X, eps, min_points);
   report.timing(s.key + ".dbscan.fit_seconds", timer.seconds());
-  const double noise = static_cast<double>((db.labels.array() < 0).count()) /
-                       static_cast<double>(X.rows());
+  const double noise =
+      static_cast<double>((db.labels.array() < 0).count()) / static_cast<double>(X.rows());
 
-  SceneResult r{cl::adjusted_rand_index(truth, km.labels), cl::adjusted_rand_index(truth, gmm.labels),
+  SceneResult r{cl::adjusted_rand_index(truth, km.labels),
+                cl::adjusted_rand_index(truth, gmm.labels),
                 cl::adjusted_rand_index(truth, db.labels)};
   table.push_back({s.title, cell(report, s.key + ".kmeans.adjusted_rand_index", r.ari_kmeans),
                    cell(report, s.key + ".gmm.adjusted_rand_index", r.ari_gmm),
@@ -137,7 +141,8 @@ SceneResult run_scene(mlc::Report& report, const Scene& s, mlc::Rng rng,
   const Eigen::RowVectorXd lo = X.colwise().minCoeff(), hi = X.colwise().maxCoeff();
   const double span = (hi - lo).maxCoeff();
   const Index n = X.rows();
-  const std::vector<VectorXi> shown{match_colours(truth, km.labels), match_colours(truth, gmm.labels),
+  const std::vector<VectorXi> shown{match_colours(truth, km.labels),
+                                    match_colours(truth, gmm.labels),
                                     match_colours(truth, db.labels)};
   MatrixXd P(3 * n, 2);
   VectorXi L(3 * n);
@@ -171,8 +176,9 @@ SceneResult run_scene(mlc::Report& report, const Scene& s, mlc::Rng rng,
                             "(eps {}, min_points {}; ARI {}), colours matched to the true classes",
                             s.title, mlc::num(r.ari_kmeans), mlc::num(r.ari_gmm), mlc::num(eps),
                             min_points, mlc::num(r.ari_dbscan)));
-  fmt::print("  {:<20} ARI k-means {:.3f}  GMM {:.3f}  DBSCAN {:.3f} ({} clusters, {:.1f}% noise)\n",
-             s.title, r.ari_kmeans, r.ari_gmm, r.ari_dbscan, db.num_clusters, 100.0 * noise);
+  fmt::print(
+      "  {:<20} ARI k-means {:.3f}  GMM {:.3f}  DBSCAN {:.3f} ({} clusters, {:.1f}% noise)\n",
+      s.title, r.ari_kmeans, r.ari_gmm, r.ari_dbscan, db.num_clusters, 100.0 * noise);
   return r;
 }
 
@@ -217,8 +223,8 @@ void iris_experiment(mlc::Report& report, const mlc::Options& opt, IrisResult& o
     rows.push_back({label, mlc::mean_sd(mean_of(ari_km), sd_of(ari_km)),
                     mlc::mean_sd(mean_of(ari_gmm), sd_of(ari_gmm)),
                     mlc::mean_sd(mean_of(sil_km), sd_of(sil_km))});
-    fmt::print("  iris {:<13} ARI k-means {:.4f}  GMM {:.4f}  (best of {} inits, {} seeds)\n", label,
-               mean_of(ari_km), mean_of(ari_gmm), n_init, repeats);
+    fmt::print("  iris {:<13} ARI k-means {:.4f}  GMM {:.4f}  (best of {} inits, {} seeds)\n",
+               label, mean_of(ari_km), mean_of(ari_gmm), n_init, repeats);
   }
   report.section("Iris: k-means and a full-covariance GMM");
   report.text(fmt::format(
@@ -242,8 +248,9 @@ void iris_experiment(mlc::Report& report, const mlc::Options& opt, IrisResult& o
                           cl::adjusted_rand_index(truth, km.labels)),
                      cell(report, fmt::format("iris.kmeans.k_{}.inertia", kk), km.inertia)});
   }
-  report.text("The silhouette (12) of the k-means clustering of raw iris against k, beside the ARI "
-              "with the three species:");
+  report.text(
+      "The silhouette (12) of the k-means clustering of raw iris against k, beside the ARI "
+      "with the three species:");
   report.table({"k", "silhouette", "ARI", "inertia"}, srows);
 
   // The 10 EM runs of the first seed on raw iris, kept for the log-likelihood figure.
@@ -259,6 +266,7 @@ void em_trace_figure(mlc::Report& report, const IrisResult& iris) {
   fig.xlabel("EM iteration").ylabel("mean log-likelihood per sample").legend("bottom right");
   double worst_drop = 0.0;  // largest relative decrease between consecutive iterations
   int longest = 0;
+  double best_final = -1e300, worst_final = 1e300;  // final mean log-likelihood per sample
   for (std::size_t s = 0; s < iris.traces.size(); ++s) {
     const auto& h = iris.traces[s].log_likelihood_history;
     VectorXd x(static_cast<Index>(h.size())), y(x.size());
@@ -268,6 +276,8 @@ void em_trace_figure(mlc::Report& report, const IrisResult& iris) {
       if (t > 0) worst_drop = std::max(worst_drop, (h[t - 1] - h[t]) / std::abs(h[t - 1]));
     }
     longest = std::max(longest, iris.traces[s].iterations);
+    best_final = std::max(best_final, h.back() / 150.0);
+    worst_final = std::min(worst_final, h.back() / 150.0);
     fig.line(x, y, s < 9 ? fmt::format("init {}", s + 1) : "", {.width = 1.2});
   }
   report.section("EM log-likelihood per iteration");
@@ -275,9 +285,12 @@ void em_trace_figure(mlc::Report& report, const IrisResult& iris) {
       "Each EM iteration cannot lower the log-likelihood (10). Over the {} runs on raw iris the "
       "largest relative decrease between consecutive iterations was {} (rounding level; the "
       "tests assert non-decrease up to 1e-10 relative); the longest run took {} iterations to "
-      "gain less than 1e-8 per sample.",
+      "gain less than 1e-8 per sample. The runs end at local maxima between {} and {} per "
+      "sample.",
       iris.traces.size(), cell(report, "em.iris.max_relative_decrease", worst_drop, 3),
-      cell(report, "em.iris.max_iterations", longest)));
+      cell(report, "em.iris.max_iterations", longest),
+      cell(report, "em.iris.worst_final_mean_log_likelihood", worst_final),
+      cell(report, "em.iris.best_final_mean_log_likelihood", best_final)));
   report.figure(fig, "em_log_likelihood",
                 "EM on raw iris from 10 k-means++ starts: the mean log-likelihood per sample rises "
                 "monotonically; different starts reach different local maxima");
@@ -319,24 +332,47 @@ void collapse_experiment(mlc::Report& report, mlc::Rng rng) {
   floored.reg_covar = 1e-6;
   const cl::GmmFit a = cl::fit_gmm(X, collapse_start(), plain);
   const cl::GmmFit b = cl::fit_gmm(X, collapse_start(), floored);
-  const double n = static_cast<double>(X.rows());
   // The largest finite value reached before the collapse.
   double last_finite = -1e300;
   for (double v : a.log_likelihood_history)
     if (std::isfinite(v)) last_finite = std::max(last_finite, v);
 
   mlc::Figure fig("EM with a component started on 5 identical points");
-  fig.xlabel("EM iteration").ylabel("mean log-likelihood per sample").legend("top left");
-  for (const auto& [fit, label] : {std::pair{&a, std::string("reg_covar = 0 (ends at +inf)")},
-                                   std::pair{&b, std::string("reg_covar = 1e-6")}}) {
-    const auto& h = fit->log_likelihood_history;
+  fig.xlabel("EM iteration")
+      .ylabel("smallest eigenvalue of the covariances")
+      .logy()
+      .legend("bottom left");
+  std::vector<std::vector<std::string>> trace_rows;
+  for (const auto& [fit, label, key] :
+       {std::tuple{&a, std::string("reg_covar = 0 (then singular: not drawn)"),
+                   std::string("reg_0")},
+        std::tuple{&b, std::string("reg_covar = 1e-6"), std::string("reg_1e-6")}}) {
+    const auto& h = fit->min_eigenvalue_history;
     VectorXd x(static_cast<Index>(h.size())), y(x.size());
     for (std::size_t t = 0; t < h.size(); ++t) {
       x(static_cast<Index>(t)) = static_cast<double>(t);
-      y(static_cast<Index>(t)) = h[t] / n;  // +inf is skipped by the plot
+      y(static_cast<Index>(t)) = h[t] > 0.0 ? h[t] : std::nan("");  // log axis: 0 not drawn
     }
-    fig.line_points(x, y, label, {.width = 1.2, .point_size = 0.5});
+    fig.line_points(x, y, label, {.width = 1.2, .point_size = 0.6});
+    const std::string setting = label.substr(0, label.find(" ("));
+    std::vector<std::string> row{"log-likelihood, " + setting};
+    for (std::size_t t = 0; t < 5; ++t)
+      row.push_back(t < fit->log_likelihood_history.size()
+                        ? cell(report,
+                               fmt::format("collapse.{}.log_likelihood_iteration_{}", key, t),
+                               fit->log_likelihood_history[t])
+                        : "-");
+    trace_rows.push_back(row);
+    std::vector<std::string> eig_row{"smallest eigenvalue, " + setting};
+    for (std::size_t t = 0; t < 5; ++t)
+      eig_row.push_back(t < h.size()
+                            ? cell(report,
+                                   fmt::format("collapse.{}.min_eigenvalue_iteration_{}", key, t),
+                                   h[t], 3)
+                            : "-");
+    trace_rows.push_back(eig_row);
   }
+  fig.hline(1e-6, "floor 1e-6");
 
   // The same start with the 4 points spread by eps instead of identical.
   std::vector<std::vector<std::string>> rows;
@@ -346,20 +382,21 @@ void collapse_experiment(mlc::Report& report, mlc::Rng rng) {
     const cl::GmmFit p = cl::fit_gmm(Xs, collapse_start(), plain);
     const cl::GmmFit q = cl::fit_gmm(Xs, collapse_start(), floored);
     const std::string key = fmt::format("collapse.spread_{:g}", spread);
-    rows.push_back({fmt::format("{:g}", spread),
-                    cell(report, key + ".reg_0.log_likelihood", p.log_likelihood),
-                    cell(report, key + ".reg_0.min_eigenvalue", p.min_covariance_eigenvalue, 3),
-                    cell(report, key + ".reg_1e-6.log_likelihood", q.log_likelihood),
-                    cell(report, key + ".reg_1e-6.min_eigenvalue", q.min_covariance_eigenvalue, 3)});
+    rows.push_back(
+        {fmt::format("{:g}", spread), cell(report, key + ".reg_0.log_likelihood", p.log_likelihood),
+         cell(report, key + ".reg_0.min_eigenvalue", p.min_covariance_eigenvalue, 3),
+         cell(report, key + ".reg_1e-6.log_likelihood", q.log_likelihood),
+         cell(report, key + ".reg_1e-6.min_eigenvalue", q.min_covariance_eigenvalue, 3)});
   }
   report.section("EM collapse onto a tiny cluster of identical points");
   report.text(fmt::format(
       "300 points in three unit blobs plus {} identical copies of (3, 3). EM (k = 4) starts "
       "with one component on the copies (Σ = 0.01 I). Without a floor that component shrinks "
-      "onto them: after {} iterations its covariance is exactly zero (smallest eigenvalue {}), "
-      "the Cholesky factorisation fails and the log-likelihood is {} (the largest finite value "
-      "reached before was {}). With reg_covar = 1e-6 the same start converges in {} iterations "
-      "to a finite log-likelihood {}, smallest covariance eigenvalue {}.",
+      "onto them: after {} iterations its covariance is singular (smallest eigenvalue {}, zero "
+      "to rounding), the Cholesky factorisation fails, and the points on the support of the "
+      "degenerate Gaussian make the log-likelihood {} (the largest finite value reached before "
+      "was {}). With reg_covar = 1e-6 the same start converges in {} iterations to a finite "
+      "log-likelihood {}, smallest covariance eigenvalue {}.",
       m, cell(report, "collapse.reg_0.iterations", a.iterations),
       cell(report, "collapse.reg_0.min_eigenvalue", a.min_covariance_eigenvalue, 3),
       cell(report, "collapse.reg_0.log_likelihood", a.log_likelihood),
@@ -368,30 +405,37 @@ void collapse_experiment(mlc::Report& report, mlc::Rng rng) {
       cell(report, "collapse.reg_1e-6.log_likelihood", b.log_likelihood),
       cell(report, "collapse.reg_1e-6.min_eigenvalue", b.min_covariance_eigenvalue, 3)));
   report.figure(fig, "em_collapse",
-                "Log-likelihood per EM iteration with a component started on 5 identical points: "
-                "without a floor it climbs and becomes +inf (not drawn) when the covariance hits "
-                "zero; reg_covar = 1e-6 bounds it");
-  report.text("The same start with the copies spread by N(0, spread²) noise: the log-likelihood "
-              "at the end of EM grows as the spread shrinks, like −m·d·log(spread) (11), and is "
-              "+inf at spread 0; the floor caps it.");
-  report.table({"spread", "log-lik, reg 0", "min eig Σ, reg 0", "log-lik, reg 1e-6",
-                "min eig Σ, reg 1e-6"},
-               rows);
+                "Smallest covariance eigenvalue per EM iteration with a component started on 5 "
+                "identical points: without a floor it falls by orders of magnitude per iteration "
+                "until the covariance is singular (log-likelihood +inf); reg_covar = 1e-6 stops "
+                "it at the floor");
+  report.text(
+      "Log-likelihood and smallest covariance eigenvalue per EM iteration (iteration 0 "
+      "is the start):");
+  report.table({"quantity, setting", "0", "1", "2", "3", "4"}, trace_rows);
+  report.text(
+      "The same start with the copies spread by N(0, spread²) noise instead of "
+      "identical: without the floor the log-likelihood at the end of EM grows as the "
+      "spread shrinks (11) and is +inf at spread 0; with it, it is capped.");
+  report.table(
+      {"spread", "log-lik, reg 0", "min eig Σ, reg 0", "log-lik, reg 1e-6", "min eig Σ, reg 1e-6"},
+      rows);
   report.failure_mode(
       {.name = "EM collapses onto a single point (singular covariance)",
        .trigger = fmt::format("{} identical points inside the data, a component started on them, "
                               "reg_covar = 0",
                               m),
-       .symptom = fmt::format("the component's covariance reaches exactly 0 after {} EM "
-                              "iterations; the log-likelihood goes from {} to {}",
-                              a.iterations, mlc::num(last_finite), mlc::num(a.log_likelihood)),
+       .symptom = fmt::format("the component's covariance is singular after {} EM iterations "
+                              "(smallest eigenvalue {}); the log-likelihood goes from {} to {}",
+                              a.iterations, mlc::num(a.min_covariance_eigenvalue, 3),
+                              mlc::num(last_finite), mlc::num(a.log_likelihood)),
        .why = "the likelihood of a Gaussian mixture is unbounded: a component centred on a data "
               "point with Σ → 0 has density → ∞ there (11), and EM climbs that spike because each "
               "step may only increase the likelihood",
-       .mitigation = fmt::format("a covariance floor reg_covar·I (1e-6) in the M-step: same start, "
-                                 "finite log-likelihood {}, smallest eigenvalue {}",
-                                 mlc::num(b.log_likelihood),
-                                 mlc::num(b.min_covariance_eigenvalue, 3))});
+       .mitigation =
+           fmt::format("a covariance floor reg_covar·I (1e-6) in the M-step: same start, "
+                       "finite log-likelihood {}, smallest eigenvalue {}",
+                       mlc::num(b.log_likelihood), mlc::num(b.min_covariance_eigenvalue, 3))});
   fmt::print("  collapse: reg 0 -> log-lik {} after {} its; reg 1e-6 -> {}\n",
              mlc::num(a.log_likelihood), a.iterations, mlc::num(b.log_likelihood));
 }
@@ -404,7 +448,7 @@ void init_experiment(mlc::Report& report, const mlc::Options& opt, mlc::Rng rng)
   const VectorXi truth = data.labels();
   const int runs = opt.quick ? 40 : 300;
   VectorXd inertia_random(runs), inertia_pp(runs), inertia_random10(runs), inertia_pp10(runs);
-  double ari_random = 0.0, ari_pp = 0.0;
+  double ari_random = 0.0, ari_pp = 0.0, ari_random10 = 0.0, ari_pp10 = 0.0;
   mlc::Timer timer;
   for (int r = 0; r < runs; ++r) {
     mlc::Rng rr = rng.derive(static_cast<std::uint64_t>(r));
@@ -415,23 +459,30 @@ void init_experiment(mlc::Report& report, const mlc::Options& opt, mlc::Rng rng)
     ari_random += cl::adjusted_rand_index(truth, a.labels) / runs;
     ari_pp += cl::adjusted_rand_index(truth, b.labels) / runs;
     // The way k-means is used in practice: the best of 10 seedings.
-    inertia_random10(r) = cl::kmeans(data.X, 9, rr, {.init = cl::KMeansInit::kRandom, .n_init = 10}).inertia;
-    inertia_pp10(r) = cl::kmeans(data.X, 9, rr, {.init = cl::KMeansInit::kPlusPlus, .n_init = 10}).inertia;
+    const auto a10 = cl::kmeans(data.X, 9, rr, {.init = cl::KMeansInit::kRandom, .n_init = 10});
+    const auto b10 = cl::kmeans(data.X, 9, rr, {.init = cl::KMeansInit::kPlusPlus, .n_init = 10});
+    inertia_random10(r) = a10.inertia;
+    inertia_pp10(r) = b10.inertia;
+    ari_random10 += cl::adjusted_rand_index(truth, a10.labels) / runs;
+    ari_pp10 += cl::adjusted_rand_index(truth, b10.labels) / runs;
   }
   report.timing("init.kmeans_runs_seconds", timer.seconds());
   const double best = std::min(inertia_random.minCoeff(), inertia_pp.minCoeff());
   const double threshold = 1.05 * best;  // stuck: inertia more than 5 % above the best found
-  const double stuck_random = static_cast<double>((inertia_random.array() > threshold).count()) / runs;
+  const double stuck_random =
+      static_cast<double>((inertia_random.array() > threshold).count()) / runs;
   const double stuck_pp = static_cast<double>((inertia_pp.array() > threshold).count()) / runs;
-  const double stuck_random10 = static_cast<double>((inertia_random10.array() > threshold).count()) / runs;
+  const double stuck_random10 =
+      static_cast<double>((inertia_random10.array() > threshold).count()) / runs;
   const double stuck_pp10 = static_cast<double>((inertia_pp10.array() > threshold).count()) / runs;
   const auto se = [runs](double p) { return mlc::num(std::sqrt(p * (1 - p) / runs), 2); };
 
   mlc::Figure fig("Final k-means inertia over seeds: random seeding vs k-means++");
-  fig.xlabel("inertia / best inertia found").ylabel("fraction of runs per bin").legend("top right");
-  const auto range = std::make_pair(1.0, std::max(inertia_random.maxCoeff(), inertia_pp.maxCoeff()) / best);
-  fig.histogram(inertia_random / best, 30, "random rows (Forgy)", true, range, {.color = 1});
-  fig.histogram(inertia_pp / best, 30, "k-means++", true, range, {.color = 0});
+  fig.xlabel("inertia / best inertia found").ylabel("runs per bin").legend("top right");
+  const auto range =
+      std::make_pair(1.0, std::max(inertia_random.maxCoeff(), inertia_pp.maxCoeff()) / best);
+  fig.histogram(inertia_random / best, 30, "random rows (Forgy)", false, range, {.color = 1});
+  fig.histogram(inertia_pp / best, 30, "k-means++", false, range, {.color = 0});
   fig.vline(1.05, "stuck threshold 1.05");
 
   report.section("Seeding: random rows vs k-means++");
@@ -444,22 +495,29 @@ void init_experiment(mlc::Report& report, const mlc::Options& opt, mlc::Rng rng)
   report.table(
       {"seeding", "stuck fraction (± s.e.)", "mean inertia / best", "mean ARI"},
       {{"random rows, 1 seeding",
-        fmt::format("{} ± {}", cell(report, "init.random.stuck_fraction", stuck_random), se(stuck_random)),
+        fmt::format("{} ± {}", cell(report, "init.random.stuck_fraction", stuck_random),
+                    se(stuck_random)),
         cell(report, "init.random.mean_relative_inertia", inertia_random.mean() / best),
         cell(report, "init.random.mean_adjusted_rand_index", ari_random)},
        {"k-means++, 1 seeding",
-        fmt::format("{} ± {}", cell(report, "init.kmeanspp.stuck_fraction", stuck_pp), se(stuck_pp)),
+        fmt::format("{} ± {}", cell(report, "init.kmeanspp.stuck_fraction", stuck_pp),
+                    se(stuck_pp)),
         cell(report, "init.kmeanspp.mean_relative_inertia", inertia_pp.mean() / best),
         cell(report, "init.kmeanspp.mean_adjusted_rand_index", ari_pp)},
        {"random rows, best of 10",
-        fmt::format("{} ± {}", cell(report, "init.random_10.stuck_fraction", stuck_random10), se(stuck_random10)),
-        cell(report, "init.random_10.mean_relative_inertia", inertia_random10.mean() / best), "-"},
+        fmt::format("{} ± {}", cell(report, "init.random_10.stuck_fraction", stuck_random10),
+                    se(stuck_random10)),
+        cell(report, "init.random_10.mean_relative_inertia", inertia_random10.mean() / best),
+        cell(report, "init.random_10.mean_adjusted_rand_index", ari_random10)},
        {"k-means++, best of 10",
-        fmt::format("{} ± {}", cell(report, "init.kmeanspp_10.stuck_fraction", stuck_pp10), se(stuck_pp10)),
-        cell(report, "init.kmeanspp_10.mean_relative_inertia", inertia_pp10.mean() / best), "-"}});
-  report.figure(fig, "init_inertia",
-                "Distribution of the final inertia (relative to the best found) over seeds, for "
-                "uniform random seeding and for k-means++; runs right of the dashed line are stuck");
+        fmt::format("{} ± {}", cell(report, "init.kmeanspp_10.stuck_fraction", stuck_pp10),
+                    se(stuck_pp10)),
+        cell(report, "init.kmeanspp_10.mean_relative_inertia", inertia_pp10.mean() / best),
+        cell(report, "init.kmeanspp_10.mean_adjusted_rand_index", ari_pp10)}});
+  report.figure(
+      fig, "init_inertia",
+      "Distribution of the final inertia (relative to the best found) over seeds, for "
+      "uniform random seeding and for k-means++; runs right of the dashed line are stuck");
   report.failure_mode(
       {.name = "Bad initialization without k-means++",
        .trigger = fmt::format("k-means with k = 9 on 9 separated blobs, centers seeded as 9 "
@@ -472,13 +530,16 @@ void init_experiment(mlc::Report& report, const mlc::Options& opt, mlc::Rng rng)
        .why = "uniform seeding often puts two seeds in one blob and none in another; Lloyd's "
               "iteration only moves centers locally, so the pair never separates (a local "
               "minimum of (1))",
-       .mitigation = fmt::format("k-means++ D² seeding (4): stuck fraction {}, mean inertia {} × "
-                                 "best, mean ARI {}; the best of 10 k-means++ seedings: stuck fraction {} (best of 10 "
-                                 "random seedings: {})",
-                                 mlc::num(stuck_pp), mlc::num(inertia_pp.mean() / best),
-                                 mlc::num(ari_pp), mlc::num(stuck_pp10), mlc::num(stuck_random10))});
-  fmt::print("  seeding: stuck random {:.3f} vs k-means++ {:.3f}; best of 10: {:.3f} vs {:.3f} ({} runs)\n",
-             stuck_random, stuck_pp, stuck_random10, stuck_pp10, runs);
+       .mitigation = fmt::format(
+           "k-means++ D² seeding (4): stuck fraction {}, mean inertia {} × "
+           "best, mean ARI {}; the best of 10 k-means++ seedings: stuck fraction {} (best of 10 "
+           "random seedings: {})",
+           mlc::num(stuck_pp), mlc::num(inertia_pp.mean() / best), mlc::num(ari_pp),
+           mlc::num(stuck_pp10), mlc::num(stuck_random10))});
+  fmt::print(
+      "  seeding: stuck random {:.3f} vs k-means++ {:.3f}; best of 10: {:.3f} vs {:.3f} ({} "
+      "runs)\n",
+      stuck_random, stuck_pp, stuck_random10, stuck_pp10, runs);
 }
 
 void run(const mlc::Options& opt) {
@@ -492,7 +553,8 @@ void run(const mlc::Options& opt) {
   centers << -4.0, -4.0, 0.0, 3.0, 4.0, -1.0;
   mlc::Rng data_rng = rng.derive(1);
   Scene blobs{"blobs", "Blobs", mlc::make_blobs(n, centers, 1.0, data_rng), 3, 0.98};
-  Scene aniso{"anisotropic", "Anisotropic blobs", mlc::make_blobs(n, centers, 1.0, data_rng), 3, 0.98};
+  Scene aniso{"anisotropic", "Anisotropic blobs", mlc::make_blobs(n, centers, 1.0, data_rng), 3,
+              0.98};
   Eigen::Matrix2d A;  // the linear map of the anisotropic blobs (x ↦ x A)
   A << 0.6, -0.6, -0.4, 0.8;
   aniso.data.X = aniso.data.X * A;
@@ -530,10 +592,11 @@ void run(const mlc::Options& opt) {
        .trigger = "k-means with k = 3 on blobs stretched by a linear map",
        .symptom = fmt::format("ARI {}: the Voronoi boundaries cut across the elongated clusters",
                               mlc::num(ra.ari_kmeans)),
-       .why = "the objective (1) is a sum of Euclidean distances: it prefers round clusters of equal "
-              "spread, the model of a GMM with Σ_k = σ²I in the limit σ → 0",
-       .mitigation = fmt::format("a full-covariance GMM learns each Σ_k: ARI {}",
-                                 mlc::num(ra.ari_gmm))});
+       .why =
+           "the objective (1) is a sum of Euclidean distances: it prefers round clusters of equal "
+           "spread, the model of a GMM with Σ_k = σ²I in the limit σ → 0",
+       .mitigation =
+           fmt::format("a full-covariance GMM learns each Σ_k: ARI {}", mlc::num(ra.ari_gmm))});
 
   // 2–3. Iris and the EM trace.
   IrisResult iris;
@@ -550,4 +613,6 @@ void run(const mlc::Options& opt) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return mlc::lesson_main(argc, argv, kLesson, run); }
+int main(int argc, char** argv) {
+  return mlc::lesson_main(argc, argv, kLesson, run);
+}

@@ -13,9 +13,9 @@
 #include <numbers>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <Eigen/Cholesky>
 #include <Eigen/LU>
-#include <gtest/gtest.h>
 
 #include "mlc/data.hpp"
 #include "mlc/error.hpp"
@@ -97,7 +97,8 @@ TEST(AdjustedRandIndex, IndependentRandomLabellingsAverageZero) {
   std::vector<double> values;
   for (int r = 0; r < R; ++r) {
     VectorXi a(n), b(n);
-    for (int i = 0; i < n; ++i) a(i) = static_cast<int>(rng.index(3)), b(i) = static_cast<int>(rng.index(4));
+    for (int i = 0; i < n; ++i)
+      a(i) = static_cast<int>(rng.index(3)), b(i) = static_cast<int>(rng.index(4));
     values.push_back(cl::adjusted_rand_index(a, b));
   }
   double mean = 0.0, sq = 0.0;
@@ -111,8 +112,7 @@ TEST(Silhouette, MatchesHandComputedCase) {
   // s=3/4; x=4: a=2, b=(4+3)/2=3.5, s=1.5/3.5; x=6: a=2, b=(6+5)/2=5.5, s=3.5/5.5.
   const MatrixXd X = column({0, 1, 4, 6});
   const VectorXi labels = ivec({0, 0, 1, 1});
-  const VectorXd expected =
-      (VectorXd(4) << 0.8, 0.75, 1.5 / 3.5, 3.5 / 5.5).finished();
+  const VectorXd expected = (VectorXd(4) << 0.8, 0.75, 1.5 / 3.5, 3.5 / 5.5).finished();
   EXPECT_ALLCLOSE(cl::silhouette_samples(X, labels), expected, 1e-15);
   EXPECT_NEAR(cl::silhouette_score(X, labels), expected.mean(), 1e-15);
 }
@@ -217,7 +217,8 @@ TEST(GaussianMixture, LogDensityMatchesInverseAndDeterminant) {
   VectorXd expected(10);
   for (Index i = 0; i < 10; ++i) {
     const VectorXd c = X.row(i).transpose() - mu;
-    expected(i) = -0.5 * c.dot(Sinv * c) - 0.5 * std::log(std::pow(2 * std::numbers::pi, 3) * lu.determinant());
+    expected(i) = -0.5 * c.dot(Sinv * c) -
+                  0.5 * std::log(std::pow(2 * std::numbers::pi, 3) * lu.determinant());
   }
   EXPECT_ALLCLOSE(cl::log_gaussian_density(X, mu, S), expected, 1e-12);
 }
@@ -244,8 +245,9 @@ TEST(GaussianMixture, ResponsibilitiesSumToOneAndLikelihoodMatchesDirectSum) {
   for (Index i = 0; i < 50; ++i) {
     double p = 0.0;
     for (int k = 0; k < 3; ++k)
-      p += g.weights(k) * std::exp(cl::log_gaussian_density(X.row(i), g.means.row(k).transpose(),
-                                                            g.covariances[static_cast<std::size_t>(k)])(0));
+      p += g.weights(k) *
+           std::exp(cl::log_gaussian_density(X.row(i), g.means.row(k).transpose(),
+                                             g.covariances[static_cast<std::size_t>(k)])(0));
     direct += std::log(p);
   }
   EXPECT_NEAR(ll, direct, 1e-10 * std::abs(direct));
@@ -301,8 +303,9 @@ TEST(GaussianMixture, EmLogLikelihoodIsNonDecreasing) {
     } else {
       for (int i = 0; i < 300; ++i) labels(i) = static_cast<int>(rng.index(3));
     }
-    const cl::GmmFit fit = cl::fit_gmm(data.X, cl::gmm_from_labels(data.X, labels, 3, 0.0),
-                                       {.max_iterations = 300, .tolerance = 1e-10, .reg_covar = 0.0});
+    const cl::GmmFit fit =
+        cl::fit_gmm(data.X, cl::gmm_from_labels(data.X, labels, 3, 0.0),
+                    {.max_iterations = 300, .tolerance = 1e-10, .reg_covar = 0.0});
     const auto& h = fit.log_likelihood_history;
     ASSERT_GE(h.size(), 3u);
     for (std::size_t t = 1; t < h.size(); ++t)
@@ -324,11 +327,13 @@ TEST(GaussianMixture, EmRecoversOneDimensionalMixture) {
   std::vector<std::array<double, 5>> est;
   for (int r = 0; r < R; ++r) {
     MatrixXd X(n, 1);
-    for (int i = 0; i < n; ++i) X(i, 0) = rng.bernoulli(w) ? rng.normal(m1, s1) : rng.normal(m2, s2);
+    for (int i = 0; i < n; ++i)
+      X(i, 0) = rng.bernoulli(w) ? rng.normal(m1, s1) : rng.normal(m2, s2);
     const cl::GmmFit fit = cl::fit_gmm_best_of(X, 2, 1, rng, {.reg_covar = 0.0});
     const int a = fit.model.means(0, 0) < fit.model.means(1, 0) ? 0 : 1, b = 1 - a;  // sort by mean
-    est.push_back({fit.model.weights(a), fit.model.means(a, 0), std::sqrt(fit.model.covariances[a](0, 0)),
-                   fit.model.means(b, 0), std::sqrt(fit.model.covariances[b](0, 0))});
+    est.push_back({fit.model.weights(a), fit.model.means(a, 0),
+                   std::sqrt(fit.model.covariances[a](0, 0)), fit.model.means(b, 0),
+                   std::sqrt(fit.model.covariances[b](0, 0))});
   }
   const std::array<double, 5> truth{w, m1, s1, m2, s2};
   const std::array<double, 5> se{std::sqrt(w * (1 - w) / n), s1 / std::sqrt(n * w),
@@ -379,7 +384,8 @@ double dbscan_ari(const mlc::Dataset& data) {
 TEST(FailureModes, KMeansCutsMoonsWhereDbscanRecoversThem) {
   mlc::Rng rng(12);
   const mlc::Dataset moons = mlc::make_moons(300, 0.06, rng);
-  const double km = cl::adjusted_rand_index(moons.labels(), cl::kmeans(moons.X, 2, rng, {.n_init = 10}).labels);
+  const double km =
+      cl::adjusted_rand_index(moons.labels(), cl::kmeans(moons.X, 2, rng, {.n_init = 10}).labels);
   EXPECT_LT(km, 0.5);
   EXPECT_GT(dbscan_ari(moons), 0.9);
 }
@@ -390,8 +396,10 @@ TEST(FailureModes, KMeansMissesAnisotropicBlobsWhereGmmFindsThem) {
   centers << -4, -4, 0, 3, 4, -1;
   mlc::Dataset data = mlc::make_blobs(300, centers, 1.0, rng);
   data.X = data.X * (MatrixXd(2, 2) << 0.6, -0.6, -0.4, 0.8).finished();
-  const double km = cl::adjusted_rand_index(data.labels(), cl::kmeans(data.X, 3, rng, {.n_init = 10}).labels);
-  const double gmm = cl::adjusted_rand_index(data.labels(), cl::fit_gmm_best_of(data.X, 3, 10, rng).labels);
+  const double km =
+      cl::adjusted_rand_index(data.labels(), cl::kmeans(data.X, 3, rng, {.n_init = 10}).labels);
+  const double gmm =
+      cl::adjusted_rand_index(data.labels(), cl::fit_gmm_best_of(data.X, 3, 10, rng).labels);
   EXPECT_LT(km, 0.9);
   EXPECT_GT(gmm, 0.95);
   EXPECT_GT(gmm - km, 0.1);
