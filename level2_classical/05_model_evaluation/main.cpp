@@ -150,48 +150,75 @@ void run(const mlc::Options& opt) {
   // ---- 3. Calibration ------------------------------------------------------------------
   report.section("Calibration: reliability, Platt scaling, isotonic regression");
   // A strong penalty shrinks the logits, so the probabilities crowd towards 1/2: a
-  // model that ranks well (AUC barely changes) but is under-confident.
+  // model that ranks well (AUC barely changes) but is under-confident. Each of the
+  // `repeats` splits is cut into 50 % fit, 25 % calibration, 25 % test; the test
+  // predictions of all splits are pooled so that every bin of the diagram holds enough
+  // points to be read.
   const double strong_lambda = 1.0;
-  mlc::Rng cal_rng(opt.seed + 7);
-  auto fit_cal = mlc::train_test_split(split.train, 1.0 / 3.0, cal_rng);  // 50 % fit, 25 % calibrate, 25 % test
-  const auto shrunk = logistic_regression::fit_binary_newton(fit_cal.train.X, malignant(fit_cal.train), strong_lambda);
-  const Eigen::VectorXd cal_scores = shrunk.decision_function(fit_cal.test.X);
-  const Eigen::VectorXi y_cal = malignant(fit_cal.test);
-  me::PlattScaling platt;
-  platt.fit(cal_scores, y_cal);
-  me::IsotonicRegression iso;
-  iso.fit(shrunk.predict_proba(fit_cal.test.X), y_cal.cast<double>());
-  const Eigen::VectorXd p_raw = shrunk.predict_proba(split.test.X);
-  const Eigen::VectorXd p_platt = platt.predict(shrunk.decision_function(split.test.X));
-  const Eigen::VectorXd p_iso = iso.predict(p_raw);
-  const int bins = opt.quick ? 5 : 10;
-  const auto rel_raw = me::reliability_diagram(y_test, p_raw, bins);
-  const auto rel_platt = me::reliability_diagram(y_test, p_platt, bins);
-  const auto rel_iso = me::reliability_diagram(y_test, p_iso, bins);
+  std::vector<double> raw_v, platt_v, iso_v;
+  std::vector<int> y_v;
+  double platt_a = 0, platt_b = 0;
+  for (int r = 0; r < repeats; ++r) {
+    mlc::Rng rng(opt.seed + static_cast<std::uint64_t>(r));
+    auto parts = mlc::train_test_split(data, 0.25, rng);
+    mlc::Standardizer sc;
+    parts.train.X = sc.fit_transform(parts.train.X);
+    parts.test.X = sc.transform(parts.test.X);
+    mlc::Rng cal_rng(opt.seed + 100 + static_cast<std::uint64_t>(r));
+    const auto fit_cal = mlc::train_test_split(parts.train, 1.0 / 3.0, cal_rng);
+    const auto shrunk = logistic_regression::fit_binary_newton(fit_cal.train.X, malignant(fit_cal.train), strong_lambda);
+    const Eigen::VectorXi y_cal = malignant(fit_cal.test);
+    me::PlattScaling platt;
+    platt.fit(shrunk.decision_function(fit_cal.test.X), y_cal);
+    me::IsotonicRegression iso;
+    iso.fit(shrunk.predict_proba(fit_cal.test.X), y_cal.cast<double>());
+    const Eigen::VectorXd raw = shrunk.predict_proba(parts.test.X);
+    const Eigen::VectorXd pl = platt.predict(shrunk.decision_function(parts.test.X));
+    const Eigen::VectorXd is = iso.predict(raw);
+    const Eigen::VectorXi yt = malignant(parts.test);
+    for (Eigen::Index i = 0; i < yt.size(); ++i) {
+      raw_v.push_back(raw(i));
+      platt_v.push_back(pl(i));
+      iso_v.push_back(is(i));
+      y_v.push_back(yt(i));
+    }
+    if (r == 0) {
+      platt_a = platt.a;
+      platt_b = platt.b;
+    }
+  }
+  const Eigen::VectorXd p_raw = to_vector(raw_v), p_platt = to_vector(platt_v), p_iso = to_vector(iso_v);
+  const Eigen::VectorXi y_pool = Eigen::Map<const Eigen::VectorXi>(y_v.data(), static_cast<Eigen::Index>(y_v.size()));
+  const int bins = 10;
+  const auto rel_raw = me::reliability_diagram(y_pool, p_raw, bins);
+  const auto rel_platt = me::reliability_diagram(y_pool, p_platt, bins);
+  const auto rel_iso = me::reliability_diagram(y_pool, p_iso, bins);
   report.table({"probabilities (test part)", "Brier (9)", "log-loss (10)", "ECE (11)", "AUC"},
-               {{fmt::format("logistic regression, λ = {}", strong_lambda), mlc::num(me::brier_score(y_test, p_raw)),
-                 mlc::num(me::log_loss(y_test, p_raw)), mlc::num(rel_raw.expected_calibration_error), mlc::num(me::roc_auc(y_test, p_raw))},
-                {"+ Platt scaling", mlc::num(me::brier_score(y_test, p_platt)), mlc::num(me::log_loss(y_test, p_platt)),
-                 mlc::num(rel_platt.expected_calibration_error), mlc::num(me::roc_auc(y_test, p_platt))},
-                {"+ isotonic regression", mlc::num(me::brier_score(y_test, p_iso)), mlc::num(me::log_loss(y_test, p_iso)),
-                 mlc::num(rel_iso.expected_calibration_error), mlc::num(me::roc_auc(y_test, p_iso))}});
-  report.metric("calibration.raw.brier", me::brier_score(y_test, p_raw));
-  report.metric("calibration.platt.brier", me::brier_score(y_test, p_platt));
-  report.metric("calibration.isotonic.brier", me::brier_score(y_test, p_iso));
+               {{fmt::format("logistic regression, λ = {}", strong_lambda), mlc::num(me::brier_score(y_pool, p_raw)),
+                 mlc::num(me::log_loss(y_pool, p_raw)), mlc::num(rel_raw.expected_calibration_error), mlc::num(me::roc_auc(y_pool, p_raw))},
+                {"+ Platt scaling", mlc::num(me::brier_score(y_pool, p_platt)), mlc::num(me::log_loss(y_pool, p_platt)),
+                 mlc::num(rel_platt.expected_calibration_error), mlc::num(me::roc_auc(y_pool, p_platt))},
+                {"+ isotonic regression", mlc::num(me::brier_score(y_pool, p_iso)), mlc::num(me::log_loss(y_pool, p_iso)),
+                 mlc::num(rel_iso.expected_calibration_error), mlc::num(me::roc_auc(y_pool, p_iso))}});
+  report.metric("calibration.raw.brier", me::brier_score(y_pool, p_raw));
+  report.metric("calibration.platt.brier", me::brier_score(y_pool, p_platt));
+  report.metric("calibration.isotonic.brier", me::brier_score(y_pool, p_iso));
   report.metric("calibration.raw.ece", rel_raw.expected_calibration_error);
   report.metric("calibration.platt.ece", rel_platt.expected_calibration_error);
   report.metric("calibration.isotonic.ece", rel_iso.expected_calibration_error);
-  report.metric("calibration.platt.a", platt.a);
-  report.metric("calibration.platt.b", platt.b);
-  report.metric("calibration.raw.log_loss", me::log_loss(y_test, p_raw));
-  report.metric("calibration.platt.log_loss", me::log_loss(y_test, p_platt));
-  report.metric("calibration.isotonic.log_loss", me::log_loss(y_test, p_iso));
+  report.metric("calibration.platt.a", platt_a);
+  report.metric("calibration.platt.b", platt_b);
+  report.metric("calibration.raw.log_loss", me::log_loss(y_pool, p_raw));
+  report.metric("calibration.platt.log_loss", me::log_loss(y_pool, p_platt));
+  report.metric("calibration.isotonic.log_loss", me::log_loss(y_pool, p_iso));
   report.text(fmt::format(
-      "The over-regularised model (λ = {}) is fitted on half of the data, the calibration maps on a "
-      "quarter, and everything is scored on the same test quarter as above. Platt's map is p = σ({}·s + {}) "
-      "on the logit s: a slope above one stretches the shrunken logits back. Isotonic regression is "
-      "monotone, so the ranking (AUC) can only lose ties, never order.",
-      strong_lambda, mlc::num(platt.a), mlc::num(platt.b)));
+      "The over-regularised model (λ = {}) is fitted on half of each split, the calibration maps on a "
+      "quarter, and the test quarters of the {} splits are pooled ({} predictions). Platt's map of the "
+      "first split is p = σ({}·s + {}) on the logit s: a slope above one stretches the shrunken logits "
+      "back. Isotonic regression is monotone, so the ranking (AUC) can only lose ties, never order; its "
+      "steps reach 0 and 1 exactly, which the log-loss punishes wherever a test point lands on the wrong "
+      "side of a step.",
+      strong_lambda, repeats, y_pool.size(), mlc::num(platt_a), mlc::num(platt_b)));
   mlc::Figure rel("Reliability diagram (test part)");
   rel.xlabel("mean predicted probability of malignant").ylabel("observed fraction malignant").xrange(0, 1).yrange(0, 1).legend("top left");
   rel.line(Eigen::Vector2d(0, 1), Eigen::Vector2d(0, 1), "perfect calibration", {.color = 8, .dash = true});
@@ -199,8 +226,8 @@ void run(const mlc::Options& opt) {
   rel.line_points(rel_platt.mean_predicted, rel_platt.fraction_positive, fmt::format("Platt (ECE {})", mlc::num(rel_platt.expected_calibration_error, 2)));
   rel.line_points(rel_iso.mean_predicted, rel_iso.fraction_positive, fmt::format("isotonic (ECE {})", mlc::num(rel_iso.expected_calibration_error, 2)));
   report.figure(rel, "reliability", "Observed frequency against predicted probability, per bin, before and after calibration.");
-  fmt::print("Calibration: Brier {} -> Platt {}, isotonic {}\n", mlc::num(me::brier_score(y_test, p_raw)),
-             mlc::num(me::brier_score(y_test, p_platt)), mlc::num(me::brier_score(y_test, p_iso)));
+  fmt::print("Calibration: Brier {} -> Platt {}, isotonic {}\n", mlc::num(me::brier_score(y_pool, p_raw)),
+             mlc::num(me::brier_score(y_pool, p_platt)), mlc::num(me::brier_score(y_pool, p_iso)));
 
   // ---- 4. Failure mode: leakage on pure-noise labels ----------------------------------
   report.section("Leakage on pure-noise labels");
