@@ -228,6 +228,10 @@ double em_e_step(const Eigen::Ref<const MatrixXd>& X, const GaussianMixture& mod
   const Index n = X.rows();
   MatrixXd log_joint(n, K);  // log π_k + log N(x_i | μ_k, Σ_k)   [n × K]
   for (int k = 0; k < K; ++k) {
+    if (model.weights(k) <= 0.0) {  // an emptied component: no mass (and no −inf + inf)
+      log_joint.col(k).setConstant(-kInf);
+      continue;
+    }
     log_joint.col(k) = std::log(model.weights(k)) +
                        log_gaussian_density(X, model.means.row(k).transpose(),
                                             model.covariances[static_cast<std::size_t>(k)])
