@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include <Eigen/QR>
 #include <fmt/format.h>
+#include <Eigen/QR>
 
 #include "mlc/cli.hpp"
 #include "mlc/data.hpp"
@@ -33,7 +33,10 @@ namespace me = model_evaluation;
 namespace {
 
 const mlc::LessonInfo kLesson{
-    "nearest_neighbors", "level2_classical", "2.6", "Nearest neighbours",
+    "nearest_neighbors",
+    "level2_classical",
+    "2.6",
+    "Nearest neighbours",
     "k-NN classification and regression with exact neighbour search: brute force with one GEMM "
     "per block of queries (||x||^2 + ||y||^2 - 2 X Y^T) and partial selection, and a k-d tree "
     "with median splits and branch and bound. Decision regions for k = 1 and 15 on two moons, "
@@ -50,7 +53,9 @@ Eigen::VectorXd to_vector(const std::vector<double>& v) {
   return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
 }
 
-double mean_of(const Eigen::VectorXd& v) { return v.mean(); }
+double mean_of(const Eigen::VectorXd& v) {
+  return v.mean();
+}
 double sd_of(const Eigen::VectorXd& v) {
   return v.size() > 1 ? std::sqrt((v.array() - v.mean()).square().sum() / (v.size() - 1.0)) : 0.0;
 }
@@ -93,10 +98,11 @@ void moons_regions(mlc::Report& report, const mlc::Options& opt) {
     fig.regions(classes, x_lo, x_hi, y_lo, y_hi);
     fig.scatter_classes(train.X, train.labels(), train.class_names, 0.6);
     report.figure(fig, fmt::format("regions_k{}", k),
-                  k == 1 ? "1-NN: the Voronoi cells of the training points. Every training point is "
-                           "classified correctly, so every noisy point carves out an island."
-                         : "15-NN: the vote over 15 neighbours smooths the boundary towards the "
-                           "Bayes boundary between the moons; isolated points are outvoted.");
+                  k == 1
+                      ? "1-NN: the Voronoi cells of the training points. Every training point is "
+                        "classified correctly, so every noisy point carves out an island."
+                      : "15-NN: the vote over 15 neighbours smooths the boundary towards the "
+                        "Bayes boundary between the moons; isolated points are outvoted.");
     const std::string key = fmt::format("moons.k{}", k);
     report.metric(key + ".train_accuracy", train_acc);
     report.metric(key + ".test_accuracy", test_acc);
@@ -104,8 +110,8 @@ void moons_regions(mlc::Report& report, const mlc::Options& opt) {
     report.metric(key + ".weighted.test_accuracy", w_test);
     rows.push_back({std::to_string(k), mlc::num(train_acc), mlc::num(test_acc), mlc::num(w_train),
                     mlc::num(w_test)});
-    fmt::print("Moons, {:2}-NN: training accuracy {}, test accuracy {} (1/d weighted: {}, {})\n",
-               k, mlc::num(train_acc), mlc::num(test_acc), mlc::num(w_train), mlc::num(w_test));
+    fmt::print("Moons, {:2}-NN: training accuracy {}, test accuracy {} (1/d weighted: {}, {})\n", k,
+               mlc::num(train_acc), mlc::num(test_acc), mlc::num(w_train), mlc::num(w_test));
   }
   report.text(fmt::format(
       "{} training points from make_moons (noise 0.3), a test set of 2000 fresh points from the "
@@ -130,51 +136,52 @@ DigitsResult digits_splits(mlc::Report& report, const mlc::Options& opt) {
   std::uint64_t split = 0;
   double select_s = 0, fit_s = 0, predict_s = 0, tree_build_s = 0, tree_predict_s = 0;
   std::vector<double> cv_curve, test_curve;  // split 0: CV and test accuracy per candidate k
-  const auto summary = me::evaluate_on_splits(data, repeats, opt.seed, [&](const mlc::Dataset& train,
-                                                                           const mlc::Dataset& test) {
-    const Eigen::VectorXi ytr = train.labels(), yte = test.labels();
-    mlc::Timer select_timer;
-    const nn::KSelection sel =
-        nn::select_k_by_cv(train.X, ytr, K, kCandidates, kCvFolds, opt.seed + 1000 + split);
-    select_s += select_timer.seconds();
-    mlc::Timer fit_timer;
-    nn::KnnClassifier knn(sel.best_k);
-    knn.fit(train.X, ytr, K);
-    fit_s += fit_timer.seconds();
-    mlc::Timer predict_timer;
-    const Eigen::VectorXi pred = knn.predict(test.X);
-    predict_s += predict_timer.seconds();
-    // The same classifier with the k-d tree: identical predictions, fewer distances?
-    mlc::Timer build_timer;
-    nn::KnnClassifier tree_knn(sel.best_k, nn::Weighting::uniform, nn::Search::kd_tree);
-    tree_knn.fit(train.X, ytr, K);
-    tree_build_s += build_timer.seconds();
-    nn::SearchStats stats;
-    mlc::Timer tree_timer;
-    const Eigen::VectorXi tree_pred = tree_knn.predict(test.X, &stats);
-    tree_predict_s += tree_timer.seconds();
-    nn::KnnClassifier k3(3), k5w(5, nn::Weighting::distance);
-    k3.fit(train.X, ytr, K);
-    k5w.fit(train.X, ytr, K);
-    if (split == 0) {
-      cv_curve = sel.cv_accuracy;
-      for (int k : kCandidates) {
-        nn::KnnClassifier m(k);
-        m.fit(train.X, ytr, K);
-        test_curve.push_back(me::accuracy(yte, m.predict(test.X)));
-      }
-    }
-    ++split;
-    return std::map<std::string, double>{
-        {"test_accuracy", me::accuracy(yte, pred)},
-        {"k", sel.best_k},
-        {"cv_accuracy", *std::max_element(sel.cv_accuracy.begin(), sel.cv_accuracy.end())},
-        {"k3", me::accuracy(yte, k3.predict(test.X))},
-        {"k5_weighted", me::accuracy(yte, k5w.predict(test.X))},
-        {"tree_agreement", (tree_pred.array() == pred.array()).cast<double>().mean()},
-        {"tree_fraction", static_cast<double>(stats.distance_computations) /
-                              (static_cast<double>(train.n()) * static_cast<double>(test.n()))}};
-  });
+  const auto summary = me::evaluate_on_splits(
+      data, repeats, opt.seed, [&](const mlc::Dataset& train, const mlc::Dataset& test) {
+        const Eigen::VectorXi ytr = train.labels(), yte = test.labels();
+        mlc::Timer select_timer;
+        const nn::KSelection sel =
+            nn::select_k_by_cv(train.X, ytr, K, kCandidates, kCvFolds, opt.seed + 1000 + split);
+        select_s += select_timer.seconds();
+        mlc::Timer fit_timer;
+        nn::KnnClassifier knn(sel.best_k);
+        knn.fit(train.X, ytr, K);
+        fit_s += fit_timer.seconds();
+        mlc::Timer predict_timer;
+        const Eigen::VectorXi pred = knn.predict(test.X);
+        predict_s += predict_timer.seconds();
+        // The same classifier with the k-d tree: identical predictions, fewer distances?
+        mlc::Timer build_timer;
+        nn::KnnClassifier tree_knn(sel.best_k, nn::Weighting::uniform, nn::Search::kd_tree);
+        tree_knn.fit(train.X, ytr, K);
+        tree_build_s += build_timer.seconds();
+        nn::SearchStats stats;
+        mlc::Timer tree_timer;
+        const Eigen::VectorXi tree_pred = tree_knn.predict(test.X, &stats);
+        tree_predict_s += tree_timer.seconds();
+        nn::KnnClassifier k3(3), k5w(5, nn::Weighting::distance);
+        k3.fit(train.X, ytr, K);
+        k5w.fit(train.X, ytr, K);
+        if (split == 0) {
+          cv_curve = sel.cv_accuracy;
+          for (int k : kCandidates) {
+            nn::KnnClassifier m(k);
+            m.fit(train.X, ytr, K);
+            test_curve.push_back(me::accuracy(yte, m.predict(test.X)));
+          }
+        }
+        ++split;
+        return std::map<std::string, double>{
+            {"test_accuracy", me::accuracy(yte, pred)},
+            {"k", sel.best_k},
+            {"cv_accuracy", *std::max_element(sel.cv_accuracy.begin(), sel.cv_accuracy.end())},
+            {"k3", me::accuracy(yte, k3.predict(test.X))},
+            {"k5_weighted", me::accuracy(yte, k5w.predict(test.X))},
+            {"tree_agreement", (tree_pred.array() == pred.array()).cast<double>().mean()},
+            {"tree_fraction",
+             static_cast<double>(stats.distance_computations) /
+                 (static_cast<double>(train.n()) * static_cast<double>(test.n()))}};
+      });
   // Raw pixels (0..16, already on one scale): the same protocol without standardization.
   split = 0;
   const auto raw = me::evaluate_on_splits(
@@ -199,8 +206,8 @@ DigitsResult digits_splits(mlc::Report& report, const mlc::Options& opt) {
         }
         nn::KnnClassifier knn(best_k);
         knn.fit(train.X, ytr, K);
-        return std::map<std::string, double>{{"test_accuracy", me::accuracy(test.labels(), knn.predict(test.X))},
-                                             {"k", best_k}};
+        return std::map<std::string, double>{
+            {"test_accuracy", me::accuracy(test.labels(), knn.predict(test.X))}, {"k", best_k}};
       },
       0.25, /*standardize=*/false);
 
@@ -252,19 +259,42 @@ DigitsResult digits_splits(mlc::Report& report, const mlc::Options& opt) {
   mlc::Figure fig("Digits: accuracy against k (split 0)");
   fig.xlabel("k (neighbours)").ylabel("accuracy").legend("top right");
   Eigen::VectorXd kx(static_cast<Eigen::Index>(kCandidates.size()));
-  for (std::size_t i = 0; i < kCandidates.size(); ++i) kx(static_cast<Eigen::Index>(i)) = kCandidates[i];
-  fig.line_points(kx, to_vector(cv_curve), fmt::format("{}-fold CV on the training part", kCvFolds));
+  for (std::size_t i = 0; i < kCandidates.size(); ++i)
+    kx(static_cast<Eigen::Index>(i)) = kCandidates[i];
+  fig.line_points(kx, to_vector(cv_curve),
+                  fmt::format("{}-fold CV on the training part", kCvFolds));
   fig.line_points(kx, to_vector(test_curve), "test part");
   report.figure(fig, "digits_k",
                 "CV accuracy (which chooses k) and test accuracy (shown, never used) against k on "
                 "the first split. Small k wins on digits: the classes are well separated and "
                 "larger neighbourhoods start to include the neighbouring digit.");
-  report.metric("digits.split0.candidates_k", to_vector(std::vector<double>(kCandidates.begin(), kCandidates.end())));
+  report.metric("digits.split0.candidates_k",
+                to_vector(std::vector<double>(kCandidates.begin(), kCandidates.end())));
   report.metric("digits.split0.cv_accuracy", cv_curve);
   report.metric("digits.split0.test_accuracy", test_curve);
-  fmt::print("Digits over {} splits: k-NN (k by CV) {}, 3-NN {}, raw pixels {}; k-d tree agrees on {}\n",
-             repeats, cell(summary, "test_accuracy"), cell(summary, "k3"), cell(raw, "test_accuracy"),
-             mlc::num(summary.mean("tree_agreement")));
+  fmt::print(
+      "Digits over {} splits: k-NN (k by CV) {}, 3-NN {}, raw pixels {}; k-d tree agrees on {}\n",
+      repeats, cell(summary, "test_accuracy"), cell(summary, "k3"), cell(raw, "test_accuracy"),
+      mlc::num(summary.mean("tree_agreement")));
+  // The published reference: scikit-learn's "Digits Classification Exercise" fits
+  // KNeighborsClassifier() (k = 5) on X / X.max(), the first 90 % (1617 rows) for training and
+  // the last 180 rows for testing, and prints 0.961111 (173/180).
+  const Eigen::Index n_train = 1617;
+  const Eigen::MatrixXd Xs = data.X / data.X.maxCoeff();
+  const Eigen::VectorXi y = data.labels();
+  nn::KnnClassifier five(5);
+  five.fit(Xs.topRows(n_train), y.head(n_train), K);
+  const Eigen::VectorXi ref_pred = five.predict(Xs.bottomRows(data.n() - n_train));
+  const double ref_acc = me::accuracy(y.tail(data.n() - n_train), ref_pred);
+  const auto ref_correct = (ref_pred.array() == y.tail(data.n() - n_train).array()).count();
+  report.metric("digits.sklearn_exercise.knn5_accuracy", ref_acc);
+  report.subsection("Against a published number");
+  report.table({"setup", "scikit-learn (published)", "ours", "difference"},
+               {{"5-NN on X / X.max(), first 1617 rows train, last 180 test", "0.9611 (173/180)",
+                 fmt::format("{} ({}/{})", mlc::num(ref_acc), ref_correct, data.n() - n_train),
+                 mlc::num(ref_acc - 173.0 / 180.0)}});
+  fmt::print("Digits, scikit-learn exercise protocol: 5-NN {} (published 0.9611)\n",
+             mlc::num(ref_acc));
   return {summary.mean("test_accuracy"), summary.mean("tree_fraction")};
 }
 
@@ -275,26 +305,26 @@ void diabetes_regression(mlc::Report& report, const mlc::Options& opt) {
   const int repeats = opt.quick ? 1 : 5;
   const std::vector<int> ks{1, 5, 10, 20, 50};
   double fit_s = 0, predict_s = 0;
-  const auto summary = me::evaluate_on_splits(data, repeats, opt.seed, [&](const mlc::Dataset& train,
-                                                                           const mlc::Dataset& test) {
-    std::map<std::string, double> out;
-    const double sst = (test.y.array() - test.y.mean()).square().sum();
-    for (int k : ks) {
-      for (auto w : {nn::Weighting::uniform, nn::Weighting::distance}) {
-        mlc::Timer fit_timer;
-        nn::KnnRegressor knn(k, w);
-        knn.fit(train.X, train.y);
-        fit_s += fit_timer.seconds();
-        mlc::Timer predict_timer;
-        const Eigen::VectorXd pred = knn.predict(test.X);
-        predict_s += predict_timer.seconds();
-        // R² = 1 − SSE / SST on the test part (model_evaluation has no regression metric)
-        const double r2 = 1.0 - (test.y - pred).squaredNorm() / sst;
-        out[fmt::format("k{}{}", k, w == nn::Weighting::distance ? "_weighted" : "")] = r2;
-      }
-    }
-    return out;
-  });
+  const auto summary = me::evaluate_on_splits(
+      data, repeats, opt.seed, [&](const mlc::Dataset& train, const mlc::Dataset& test) {
+        std::map<std::string, double> out;
+        const double sst = (test.y.array() - test.y.mean()).square().sum();
+        for (int k : ks) {
+          for (auto w : {nn::Weighting::uniform, nn::Weighting::distance}) {
+            mlc::Timer fit_timer;
+            nn::KnnRegressor knn(k, w);
+            knn.fit(train.X, train.y);
+            fit_s += fit_timer.seconds();
+            mlc::Timer predict_timer;
+            const Eigen::VectorXd pred = knn.predict(test.X);
+            predict_s += predict_timer.seconds();
+            // R² = 1 − SSE / SST on the test part (model_evaluation has no regression metric)
+            const double r2 = 1.0 - (test.y - pred).squaredNorm() / sst;
+            out[fmt::format("k{}{}", k, w == nn::Weighting::distance ? "_weighted" : "")] = r2;
+          }
+        }
+        return out;
+      });
   report.timing("diabetes.knn.fit_seconds_total", fit_s);
   report.timing("diabetes.knn.predict_seconds_total", predict_s);
   std::vector<std::vector<std::string>> rows;
@@ -318,13 +348,16 @@ void diabetes_regression(mlc::Report& report, const mlc::Options& opt) {
 }
 
 // ---- 4. Failure mode: distance concentration ------------------------------------------------
-void distance_concentration(mlc::Report& report, const mlc::Options& opt, const DigitsResult& digits) {
+void distance_concentration(mlc::Report& report, const mlc::Options& opt,
+                            const DigitsResult& digits) {
   report.section("The curse of dimensionality: distance concentration");
   const Eigen::Index n = opt.quick ? 300 : 1000, m = opt.quick ? 30 : 100;
-  const std::vector<int> dims = opt.quick ? std::vector<int>{1, 2, 10, 100, 1000}
-                                          : std::vector<int>{1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000};
+  const std::vector<int> dims = opt.quick
+                                    ? std::vector<int>{1, 2, 10, 100, 1000}
+                                    : std::vector<int>{1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000};
   mlc::Rng rng = mlc::Rng(opt.seed).derive(4);
-  std::vector<double> dd, ratio_mean, ratio_sd, contrast_mean, contrast_sd, ratio_pred, contrast_pred;
+  std::vector<double> dd, ratio_mean, ratio_sd, contrast_mean, contrast_sd, ratio_pred,
+      contrast_pred;
   std::vector<std::vector<std::string>> rows;
   for (int d : dims) {
     const Eigen::MatrixXd X = rng.uniform_matrix(n, d), Q = rng.uniform_matrix(m, d);
@@ -359,10 +392,11 @@ void distance_concentration(mlc::Report& report, const mlc::Options& opt, const 
   fig.line(D, R + S, "mean ± sd", {.color = 0, .dash = true});
   fig.line(D, R - S, "", {.color = 0, .dash = true});
   fig.line(D, to_vector(ratio_pred), "large-d prediction (8)", {.color = 2, .width = 2.4});
-  report.figure(fig, "distance_concentration",
-                "For uniform points in [0,1]^d, the nearest of n reference points is almost as far "
-                "as the farthest once d reaches a few hundred: the ratio d_min/d_max tends to 1 and "
-                "a nearest neighbour stops being near in any useful sense.");
+  report.figure(
+      fig, "distance_concentration",
+      "For uniform points in [0,1]^d, the nearest of n reference points is almost as far "
+      "as the farthest once d reaches a few hundred: the ratio d_min/d_max tends to 1 and "
+      "a nearest neighbour stops being near in any useful sense.");
   report.table({"d", "d_min / d_max", "predicted (8)", "(d_max − d_min) / d_min", "predicted (8)",
                 "mean d_min", "mean d_max"},
                rows);
@@ -379,8 +413,10 @@ void distance_concentration(mlc::Report& report, const mlc::Options& opt, const 
       "(7) falls as a power of d with fitted exponent {} over d ≥ 100; the prediction (8), "
       "built from the mean d/6 and variance d/30 of a squared distance and the expected extreme "
       "of n normal draws, tends to exponent −1/2 and matches the measured ratio to {} at d = {}.",
-      n, m, mlc::num(slope, 3), mlc::num(std::abs(ratio_pred.back() - ratio_mean.back()), 2), dims.back()));
-  report.metric("concentration.ratio_prediction_error_at_max_d", std::abs(ratio_pred.back() - ratio_mean.back()));
+      n, m, mlc::num(slope, 3), mlc::num(std::abs(ratio_pred.back() - ratio_mean.back()), 2),
+      dims.back()));
+  report.metric("concentration.ratio_prediction_error_at_max_d",
+                std::abs(ratio_pred.back() - ratio_mean.back()));
   const std::size_t last = dims.size() - 1;
   report.failure_mode(
       {.name = "Distance concentration in high dimension",
@@ -394,11 +430,12 @@ void distance_concentration(mlc::Report& report, const mlc::Options& opt, const 
               "like √d, so all distances crowd around the same value (Beyer et al. 1999).",
        .mitigation = fmt::format(
            "k-NN works on real high-dimensional data because real data are not uniform: the "
-           "digits (d = 64) lie near a low-dimensional set and k-NN reaches {} test accuracy there; "
+           "digits (d = 64) lie near a low-dimensional set and k-NN reaches {} test accuracy "
+           "there; "
            "reduce the dimension (PCA, 2.12) or select features before a neighbour search.",
            mlc::num(digits.accuracy))});
-  fmt::print("Distance concentration: d_min/d_max {} at d = 2, {} at d = {}\n", mlc::num(ratio_mean[1]),
-             mlc::num(ratio_mean[last]), dims.back());
+  fmt::print("Distance concentration: d_min/d_max {} at d = 2, {} at d = {}\n",
+             mlc::num(ratio_mean[1]), mlc::num(ratio_mean[last]), dims.back());
 }
 
 // ---- 5. Failure mode: unscaled features dominate the metric ---------------------------------
@@ -414,7 +451,8 @@ void unscaled_features(mlc::Report& report, const mlc::Options& opt) {
     auto score = [&](const mlc::Dataset& train, const mlc::Dataset& test) {
       nn::KnnClassifier knn(k);
       knn.fit(train.X, train.labels(), K);
-      return std::map<std::string, double>{{"acc", me::accuracy(test.labels(), knn.predict(test.X))}};
+      return std::map<std::string, double>{
+          {"acc", me::accuracy(test.labels(), knn.predict(test.X))}};
     };
     const auto raw = me::evaluate_on_splits(data, repeats, opt.seed, score, 0.25, false);
     const auto std_ = me::evaluate_on_splits(data, repeats, opt.seed, score, 0.25, true);
@@ -425,14 +463,17 @@ void unscaled_features(mlc::Report& report, const mlc::Options& opt) {
     acc[name + ".raw"] = raw.mean("acc");
     acc[name + ".std"] = std_.mean("acc");
     const Eigen::RowVectorXd sdev =
-        ((data.X.rowwise() - data.X.colwise().mean()).array().square().colwise().sum() / (data.n() - 1.0)).sqrt();
+        ((data.X.rowwise() - data.X.colwise().mean()).array().square().colwise().sum() /
+         (data.n() - 1.0))
+            .sqrt();
     Eigen::Index jmax = 0;
     const double smax = sdev.maxCoeff(&jmax);
     report.metric(name + ".largest_feature_sd", smax);
     report.metric(name + ".smallest_feature_sd", sdev.minCoeff());
-    rows.push_back({name, mlc::num(smax) + " (" + data.feature_names[static_cast<std::size_t>(jmax)] + ")",
-                    mlc::num(sdev.minCoeff()), mlc::mean_sd(raw.mean("acc"), raw.sd("acc")),
-                    mlc::mean_sd(std_.mean("acc"), std_.sd("acc"))});
+    rows.push_back(
+        {name, mlc::num(smax) + " (" + data.feature_names[static_cast<std::size_t>(jmax)] + ")",
+         mlc::num(sdev.minCoeff()), mlc::mean_sd(raw.mean("acc"), raw.sd("acc")),
+         mlc::mean_sd(std_.mean("acc"), std_.sd("acc"))});
   }
   // One noise feature × 1000 appended to standardized wine.
   const mlc::Dataset wine = mlc::load_dataset("wine");
@@ -442,20 +483,23 @@ void unscaled_features(mlc::Report& report, const mlc::Options& opt) {
   noisy.X.col(wine.d()) = rng.normal_vector(wine.n());
   noisy.feature_names.push_back("noise");
   auto score_scaled = [&](double factor) {
-    return me::evaluate_on_splits(noisy, repeats, opt.seed, [&](const mlc::Dataset& train, const mlc::Dataset& test) {
-      Eigen::MatrixXd A = train.X, B = test.X;  // standardized by the protocol; now unscale one
-      A.col(wine.d()) *= factor;
-      B.col(wine.d()) *= factor;
-      nn::KnnClassifier knn(k);
-      knn.fit(A, train.labels(), wine.num_classes());
-      return std::map<std::string, double>{{"acc", me::accuracy(test.labels(), knn.predict(B))}};
-    });
+    return me::evaluate_on_splits(
+        noisy, repeats, opt.seed, [&](const mlc::Dataset& train, const mlc::Dataset& test) {
+          Eigen::MatrixXd A = train.X, B = test.X;  // standardized by the protocol; now unscale one
+          A.col(wine.d()) *= factor;
+          B.col(wine.d()) *= factor;
+          nn::KnnClassifier knn(k);
+          knn.fit(A, train.labels(), wine.num_classes());
+          return std::map<std::string, double>{
+              {"acc", me::accuracy(test.labels(), knn.predict(B))}};
+        });
   };
   const auto x1 = score_scaled(1.0), x1000 = score_scaled(1000.0);
   const Eigen::VectorXi wl = wine.labels();
   double majority = 0;
   for (int c = 0; c < wine.num_classes(); ++c) {
-    majority = std::max(majority, static_cast<double>((wl.array() == c).count()) / static_cast<double>(wine.n()));
+    majority = std::max(
+        majority, static_cast<double>((wl.array() == c).count()) / static_cast<double>(wine.n()));
   }
   report.metric("wine.knn_noise_x1.test_accuracy", x1.mean("acc"));
   report.metric("wine.knn_noise_x1000.test_accuracy", x1000.mean("acc"));
@@ -467,32 +511,36 @@ void unscaled_features(mlc::Report& report, const mlc::Options& opt) {
       "the raw Euclidean distance is essentially |Δ proline|; in breast cancer the area features "
       "(hundreds to thousands) play that role.",
       k, repeats));
-  report.table({"data", "largest feature sd", "smallest feature sd", "raw accuracy", "standardized accuracy"},
+  report.table({"data", "largest feature sd", "smallest feature sd", "raw accuracy",
+                "standardized accuracy"},
                rows);
   report.text(fmt::format(
       "A second provocation: append one pure-noise feature N(0, 1) to standardized wine. At unit "
       "scale it costs little ({} vs {} without it); multiplied by 1000 it owns the metric and the "
       "accuracy drops to {}, near the largest class's share {}.",
-      mlc::num(x1.mean("acc")), mlc::num(acc["wine.std"]), mlc::num(x1000.mean("acc")), mlc::num(majority)));
+      mlc::num(x1.mean("acc")), mlc::num(acc["wine.std"]), mlc::num(x1000.mean("acc")),
+      mlc::num(majority)));
   report.failure_mode(
       {.name = "Unscaled features dominate the metric",
-       .trigger = fmt::format("{}-NN on raw wine and breast-cancer features; one noise feature × 1000 "
-                              "appended to standardized wine",
-                              k),
+       .trigger =
+           fmt::format("{}-NN on raw wine and breast-cancer features; one noise feature × 1000 "
+                       "appended to standardized wine",
+                       k),
        .symptom = fmt::format("wine accuracy {} raw vs {} standardized; breast cancer {} vs {}; "
                               "noise × 1000: {}",
                               mlc::num(acc["wine.raw"]), mlc::num(acc["wine.std"]),
-                              mlc::num(acc["breast_cancer.raw"]), mlc::num(acc["breast_cancer.std"]),
-                              mlc::num(x1000.mean("acc"))),
+                              mlc::num(acc["breast_cancer.raw"]),
+                              mlc::num(acc["breast_cancer.std"]), mlc::num(x1000.mean("acc"))),
        .why = "The Euclidean distance adds squared differences in the features' own units, so the "
               "feature with the largest spread decides who is a neighbour; k-NN has no weights to "
               "learn that a feature is irrelevant.",
-       .mitigation = fmt::format("standardize with training statistics: wine {}, breast cancer {}, "
-                                 "and the noise feature back at unit scale {}. Standardizing fixes "
-                                 "scale, not relevance: many irrelevant features at unit scale still "
-                                 "dilute the metric (feature selection, metric learning)",
-                                 mlc::num(acc["wine.std"]), mlc::num(acc["breast_cancer.std"]),
-                                 mlc::num(x1.mean("acc")))});
+       .mitigation =
+           fmt::format("standardize with training statistics: wine {}, breast cancer {}, "
+                       "and the noise feature back at unit scale {}. Standardizing fixes "
+                       "scale, not relevance: many irrelevant features at unit scale still "
+                       "dilute the metric (feature selection, metric learning)",
+                       mlc::num(acc["wine.std"]), mlc::num(acc["breast_cancer.std"]),
+                       mlc::num(x1.mean("acc")))});
   fmt::print("Scaling: wine 5-NN raw {} vs standardized {}; noise feature × 1000: {}\n",
              mlc::num(acc["wine.raw"]), mlc::num(acc["wine.std"]), mlc::num(x1000.mean("acc")));
 }
@@ -522,7 +570,8 @@ void kdtree_cost(mlc::Report& report, const mlc::Options& opt, const DigitsResul
     const nn::Neighbors b = nn::brute_force_knn(X, Q, k);
     report.timing(fmt::format("kdtree.d{}.brute_force_seconds", d), brute_timer.seconds());
     const auto same = [&](const nn::Neighbors& t) {
-      return (t.index.array() == b.index.array()).all() && (t.distance.array() == b.distance.array()).all();
+      return (t.index.array() == b.index.array()).all() &&
+             (t.distance.array() == b.distance.array()).all();
     };
     const bool identical = same(a) && same(p);
     const double nm = static_cast<double>(n) * static_cast<double>(m);
@@ -532,12 +581,14 @@ void kdtree_cost(mlc::Report& report, const mlc::Options& opt, const DigitsResul
     cell_nodes.push_back(static_cast<double>(cell.nodes_visited) / static_cast<double>(m));
     node_fraction.push_back(cell_nodes.back() / static_cast<double>(tree.nodes().size()));
     exact.push_back(identical ? 1.0 : 0.0);
-    rows.push_back({std::to_string(d), mlc::num(cell_fraction.back(), 3), mlc::num(plane_fraction.back(), 3),
-                    mlc::num(cell_nodes.back()), std::to_string(tree.nodes().size()), identical ? "yes" : "NO"});
+    rows.push_back({std::to_string(d), mlc::num(cell_fraction.back(), 3),
+                    mlc::num(plane_fraction.back(), 3), mlc::num(cell_nodes.back()),
+                    std::to_string(tree.nodes().size()), identical ? "yes" : "NO"});
   }
   // Low intrinsic dimension in a high ambient one: 4-D uniform data rotated into R^64.
-  const Eigen::MatrixXd basis = Eigen::HouseholderQR<Eigen::MatrixXd>(rng.normal_matrix(64, 4))
-                                    .householderQ() * Eigen::MatrixXd::Identity(64, 4);  // 64 × 4, orthonormal
+  const Eigen::MatrixXd basis =
+      Eigen::HouseholderQR<Eigen::MatrixXd>(rng.normal_matrix(64, 4)).householderQ() *
+      Eigen::MatrixXd::Identity(64, 4);  // 64 × 4, orthonormal
   const Eigen::MatrixXd Xs = rng.uniform_matrix(n, 4) * basis.transpose();
   const Eigen::MatrixXd Qs = rng.uniform_matrix(m, 4) * basis.transpose();
   const nn::KdTree sub_tree(Xs);
@@ -548,14 +599,21 @@ void kdtree_cost(mlc::Report& report, const mlc::Options& opt, const DigitsResul
                         (sub.distance.array() == sub_brute.distance.array()).all();
   const double sub_fraction = static_cast<double>(sub_stats.distance_computations) /
                               (static_cast<double>(n) * static_cast<double>(m));
-  rows.push_back({"64 (4-D subspace)", mlc::num(sub_fraction, 3), "", mlc::num(static_cast<double>(sub_stats.nodes_visited) / m),
+  rows.push_back({"64 (4-D subspace)", mlc::num(sub_fraction, 3), "",
+                  mlc::num(static_cast<double>(sub_stats.nodes_visited) / m),
                   std::to_string(sub_tree.nodes().size()), sub_same ? "yes" : "NO"});
   report.metric("kdtree.subspace4_d64.fraction_distances", sub_fraction);
   report.metric("kdtree.subspace4_d64.matches_brute_force", sub_same ? 1.0 : 0.0);
 
   const Eigen::VectorXd D = to_vector(dd);
-  mlc::Figure fig(fmt::format("k-d tree: distances computed per query ({}-NN, n = {} uniform points)", k, n));
-  fig.xlabel("dimension d").ylabel("fraction computed / visited").logx().logy().yrange(1e-3, 2).legend("bottom right");
+  mlc::Figure fig(
+      fmt::format("k-d tree: distances computed per query ({}-NN, n = {} uniform points)", k, n));
+  fig.xlabel("dimension d")
+      .ylabel("fraction computed / visited")
+      .logx()
+      .logy()
+      .yrange(1e-3, 2)
+      .legend("bottom right");
   fig.line_points(D, to_vector(cell_fraction), "k-d tree, cell bound (3')");
   fig.line_points(D, to_vector(plane_fraction), "k-d tree, plane bound (3)");
   fig.line_points(D, to_vector(node_fraction), "tree nodes visited (cell bound)", {.dash = true});
@@ -567,8 +625,8 @@ void kdtree_cost(mlc::Report& report, const mlc::Options& opt, const DigitsResul
                 "with every doubling of d until the tree computes every distance and visits every "
                 "node: brute force with overhead. The cell bound delays the collapse by a few "
                 "dimensions; it does not prevent it.");
-  report.table({"d", "fraction of distances (cell bound)", "fraction (plane bound)", "nodes visited / query",
-                "nodes in tree", "both equal brute force"},
+  report.table({"d", "fraction of distances (cell bound)", "fraction (plane bound)",
+                "nodes visited / query", "nodes in tree", "both equal brute force"},
                rows);
   report.metric("kdtree.dims", dd);
   report.metric("kdtree.fraction_distances", cell_fraction);
@@ -587,11 +645,12 @@ void kdtree_cost(mlc::Report& report, const mlc::Options& opt, const DigitsResul
   report.failure_mode(
       {.name = "The k-d tree degrades to brute force",
        .trigger = fmt::format("exact {}-NN queries on n = {} uniform points, d = 2 … 64", k, n),
-       .symptom = fmt::format("fraction of points whose distance is computed (cell bound): {} (d = 2), "
-                              "{} (d = 4), {} (d = 8), {} (d = 16), {} (d = 32), {} (d = 64)",
-                              mlc::num(cell_fraction[at(2)], 3), mlc::num(cell_fraction[at(4)], 3),
-                              mlc::num(cell_fraction[at(8)], 3), mlc::num(cell_fraction[at(16)], 3),
-                              mlc::num(cell_fraction[at(32)], 3), mlc::num(cell_fraction[at(64)], 3)),
+       .symptom =
+           fmt::format("fraction of points whose distance is computed (cell bound): {} (d = 2), "
+                       "{} (d = 4), {} (d = 8), {} (d = 16), {} (d = 32), {} (d = 64)",
+                       mlc::num(cell_fraction[at(2)], 3), mlc::num(cell_fraction[at(4)], 3),
+                       mlc::num(cell_fraction[at(8)], 3), mlc::num(cell_fraction[at(16)], 3),
+                       mlc::num(cell_fraction[at(32)], 3), mlc::num(cell_fraction[at(64)], 3)),
        .why = "A branch is pruned only when its cell is farther than the k-th neighbour. In high "
               "dimension the k-th neighbour is far (concentration), while a cell is narrowed in "
               "only the ~log₂(n/leaf) coordinates split above it, so almost no cell is far enough.",
@@ -600,9 +659,10 @@ void kdtree_cost(mlc::Report& report, const mlc::Options& opt, const DigitsResul
            "needs {} of the distances (vs {} for 64-D uniform data), whereas on digits (d = 64) "
            "the tree computes {}; otherwise search by brute force (one GEMM per block of queries) "
            "or approximately (random projections, graphs)",
-           mlc::num(sub_fraction, 3), mlc::num(cell_fraction.back(), 3), mlc::num(digits.tree_fraction, 3))});
-  fmt::print("k-d tree: fraction of distances computed {} (d = 2) → {} (d = 64)\n", mlc::num(cell_fraction[0], 3),
-             mlc::num(cell_fraction.back(), 3));
+           mlc::num(sub_fraction, 3), mlc::num(cell_fraction.back(), 3),
+           mlc::num(digits.tree_fraction, 3))});
+  fmt::print("k-d tree: fraction of distances computed {} (d = 2) → {} (d = 64)\n",
+             mlc::num(cell_fraction[0], 3), mlc::num(cell_fraction.back(), 3));
 }
 
 void run(const mlc::Options& opt) {
@@ -620,4 +680,6 @@ void run(const mlc::Options& opt) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return mlc::lesson_main(argc, argv, kLesson, run); }
+int main(int argc, char** argv) {
+  return mlc::lesson_main(argc, argv, kLesson, run);
+}

@@ -7,8 +7,8 @@
 #include <limits>
 #include <numeric>
 
-#include <boost/math/distributions/normal.hpp>
 #include <fmt/format.h>
+#include <boost/math/distributions/normal.hpp>
 
 #include "mlc/error.hpp"
 #include "model_evaluation.hpp"
@@ -52,9 +52,9 @@ Eigen::MatrixXd squared_distances(const Eigen::MatrixXd& Q, const Eigen::MatrixX
                fmt::format("Q is {} × {}, X is {} × {}: feature counts differ", Q.rows(), Q.cols(),
                            X.rows(), X.cols()));
   // BEGIN EXERCISE squared_distances: all pairwise squared distances by the Gram trick (1)
-  const Eigen::VectorXd q_norm2 = Q.rowwise().squaredNorm();   // [m]
+  const Eigen::VectorXd q_norm2 = Q.rowwise().squaredNorm();                 // [m]
   const Eigen::RowVectorXd x_norm2 = X.rowwise().squaredNorm().transpose();  // [n]
-  Eigen::MatrixXd D = -2.0 * Q * X.transpose();                // [m × n], one GEMM
+  Eigen::MatrixXd D = -2.0 * Q * X.transpose();                              // [m × n], one GEMM
   D.colwise() += q_norm2;
   D.rowwise() += x_norm2;
   return D.cwiseMax(0.0);  // cancellation can leave tiny negatives for coincident points
@@ -78,8 +78,11 @@ Neighbors brute_force_knn(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Q, in
   // (2) rounding bound of (1) against squared_euclidean: |D̃ − D| ≤ δ with
   // δ = 4 (d + 2) u (‖q‖ + max‖x‖)², twice the first-order bound (2d + 4) u (‖q‖ + ‖x‖)².
   const double u = std::numeric_limits<double>::epsilon() / 2.0;
-  constexpr Eigen::Index kBlock = 256;  // queries per GEMM: a 256 × n block of distances
-  std::vector<double> row(static_cast<std::size_t>(n));
+  constexpr Eigen::Index kBlock =
+      64;  // queries per GEMM: a 64 × n block of distances (cache-sized)
+  const auto ku = static_cast<std::size_t>(k);
+  std::vector<double> kbest;
+  kbest.reserve(ku);
   std::vector<Candidate> candidates;
   for (Eigen::Index b0 = 0; b0 < m; b0 += kBlock) {
     const Eigen::Index bm = std::min(kBlock, m - b0);
@@ -87,14 +90,24 @@ Neighbors brute_force_knn(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Q, in
     const Eigen::MatrixXd D = squared_distances(Xc, Qc);  // [n × bm]: column i is query b0 + i
     for (Eigen::Index i = 0; i < bm; ++i) {
       const double* col = D.col(i).data();
-      std::copy(col, col + n, row.begin());
-      // k-th smallest screened distance: O(n) partial selection
-      std::nth_element(row.begin(), row.begin() + (k - 1), row.end());
+      // k-th smallest screened distance: one pass with a bounded max-heap of k values,
+      // O(n log k) worst case, and one comparison per point once the heap is full.
+      kbest.clear();
+      for (Eigen::Index j = 0; j < n; ++j) {
+        if (kbest.size() < ku) {
+          kbest.push_back(col[j]);
+          std::push_heap(kbest.begin(), kbest.end());
+        } else if (col[j] < kbest.front()) {
+          std::pop_heap(kbest.begin(), kbest.end());
+          kbest.back() = col[j];
+          std::push_heap(kbest.begin(), kbest.end());
+        }
+      }
       const double q_norm = Qc.row(i).norm();
-      const double delta = 4.0 * static_cast<double>(d + 2) * u * (q_norm + max_x_norm) *
-                           (q_norm + max_x_norm);
+      const double delta =
+          4.0 * static_cast<double>(d + 2) * u * (q_norm + max_x_norm) * (q_norm + max_x_norm);
       // Every true k-nearest point has D̃ ≤ D̃_(k) + 2δ (NOTES, "Exact brute force").
-      const double threshold = row[static_cast<std::size_t>(k - 1)] + 2.0 * delta;
+      const double threshold = kbest.front() + 2.0 * delta;
       candidates.clear();
       const double* q = Qr.row(b0 + i).data();
       for (Eigen::Index j = 0; j < n; ++j) {
@@ -153,8 +166,9 @@ int KdTree::build(int begin, int end) {
   // Median split: points [begin, mid) have x[dim] <= split, [mid, end) have x[dim] >= split.
   const int mid = begin + (end - begin) / 2;
   const auto coord = [&](int i) { return points_(dim, i); };
-  std::nth_element(order_.begin() + begin, order_.begin() + mid, order_.begin() + end,
-                   [&](int a, int b) { return coord(a) < coord(b) || (coord(a) == coord(b) && a < b); });
+  std::nth_element(
+      order_.begin() + begin, order_.begin() + mid, order_.begin() + end,
+      [&](int a, int b) { return coord(a) < coord(b) || (coord(a) == coord(b) && a < b); });
   const double split = coord(order_[static_cast<std::size_t>(mid)]);
   const int left = build(begin, mid);
   const int right = build(mid, end);
@@ -186,7 +200,7 @@ int KdTree::depth() const {
 void KdTree::search(int node_id, const double* q, int k, Bound bound, double rd,
                     std::vector<double>& offsets, std::vector<Candidate>& heap,
                     SearchStats& stats) const {
-  // BEGIN EXERCISE kdtree_search: branch and bound with the plane bound (3) or the cell bound (3')
+  // BEGIN EXERCISE kdtree_search: branch and bound, plane bound (3) or cell bound (3')
   const Node& node = nodes_[static_cast<std::size_t>(node_id)];
   ++stats.nodes_visited;
   const auto ku = static_cast<std::size_t>(k);
@@ -435,9 +449,10 @@ KSelection select_k_by_cv(const Eigen::MatrixXd& X, const Eigen::VectorXi& y, in
 // ---- The curse of dimensionality -----------------------------------------------------------
 
 DistanceContrast distance_contrast(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Q) {
-  mlc::require(X.rows() >= 2 && X.cols() == Q.cols() && Q.rows() >= 1, "distance_contrast",
-               fmt::format("need n >= 2 reference points and matching dimensions, got X {} × {}, Q {} × {}",
-                           X.rows(), X.cols(), Q.rows(), Q.cols()));
+  mlc::require(
+      X.rows() >= 2 && X.cols() == Q.cols() && Q.rows() >= 1, "distance_contrast",
+      fmt::format("need n >= 2 reference points and matching dimensions, got X {} × {}, Q {} × {}",
+                  X.rows(), X.cols(), Q.rows(), Q.cols()));
   const Eigen::MatrixXd D = squared_distances(Q, X);  // [m × n]
   DistanceContrast c;
   c.d_min = D.rowwise().minCoeff().cwiseSqrt();

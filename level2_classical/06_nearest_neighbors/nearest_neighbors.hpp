@@ -54,10 +54,11 @@ struct SearchStats {
   std::int64_t nodes_visited = 0;          // tree nodes entered (0 for brute force)
 };
 
-// Brute force: (1) in blocks of queries, the k-th smallest entry of each row by
-// std::nth_element, then every point within the rounding bound (2) of that entry is
+// Brute force: (1) in blocks of queries, the k-th smallest entry of each row by a bounded
+// max-heap of k values (one pass), then every point within the rounding bound (2) of that entry is
 // re-ranked with squared_euclidean, so the result is exact in the order above.
-// Cost O(m n d) flops (a GEMM) + O(m n) selection. Every query computes n distances, so
+// Cost O(m n d) flops (a GEMM) + O(m n log k) selection (about m n comparisons when few
+// points enter the heap). Every query computes n distances, so
 // stats.distance_computations = m n (the GEMM counts as n distances per query).
 Neighbors brute_force_knn(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Q, int k,
                           SearchStats* stats = nullptr);
@@ -83,8 +84,8 @@ enum class Bound {
 class KdTree {
  public:
   struct Node {
-    int split_dim = -1;      // -1 for a leaf
-    double split = 0.0;      // left child: x[dim] <= split, right child: x[dim] >= split
+    int split_dim = -1;  // -1 for a leaf
+    double split = 0.0;  // left child: x[dim] <= split, right child: x[dim] >= split
     int left = -1, right = -1;
     int begin = 0, end = 0;  // the node's points are order()[begin, end)
   };

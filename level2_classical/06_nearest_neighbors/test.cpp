@@ -88,7 +88,8 @@ TEST(BruteForce, EqualsFullSortOnRandomData) {
     // far from the origin: the Gram trick cancels badly there, the re-ranking must fix it
     const MatrixXd X = (rng.normal_matrix(300, d).array() + 1000.0).matrix();
     const MatrixXd Q = (rng.normal_matrix(40, d).array() + 1000.0).matrix();
-    expect_identical(nn::brute_force_knn(X, Q, 7), full_sort_knn(X, Q, 7), "d = " + std::to_string(d));
+    expect_identical(nn::brute_force_knn(X, Q, 7), full_sort_knn(X, Q, 7),
+                     "d = " + std::to_string(d));
   }
 }
 
@@ -100,8 +101,10 @@ TEST(KdTree, EqualsBruteForceExactlyOnRandomData) {
       const nn::KdTree tree(X, leaf);
       for (int k : {1, 5, 17}) {
         const nn::Neighbors brute = nn::brute_force_knn(X, Q, k);
-        const std::string what = "d = " + std::to_string(d) + ", leaf " + std::to_string(leaf) + ", k = " + std::to_string(k);
-        expect_identical(tree.query(Q, k, nullptr, nn::Bound::plane), brute, what + ", plane bound");
+        const std::string what = "d = " + std::to_string(d) + ", leaf " + std::to_string(leaf) +
+                                 ", k = " + std::to_string(k);
+        expect_identical(tree.query(Q, k, nullptr, nn::Bound::plane), brute,
+                         what + ", plane bound");
         expect_identical(tree.query(Q, k, nullptr, nn::Bound::cell), brute, what + ", cell bound");
       }
     }
@@ -124,8 +127,9 @@ TEST(KdTree, EqualsBruteForceExactlyWithManyTies) {
         // the tie rule: (distance, index) strictly increasing along each row
         for (Eigen::Index i = 0; i < Q.rows(); ++i) {
           for (int r = 1; r < k; ++r) {
-            const bool increasing = a.distance(i, r - 1) < a.distance(i, r) ||
-                                    (a.distance(i, r - 1) == a.distance(i, r) && a.index(i, r - 1) < a.index(i, r));
+            const bool increasing =
+                a.distance(i, r - 1) < a.distance(i, r) ||
+                (a.distance(i, r - 1) == a.distance(i, r) && a.index(i, r - 1) < a.index(i, r));
             ASSERT_TRUE(increasing) << "query " << i << " rank " << r;
           }
         }
@@ -161,12 +165,14 @@ TEST(KnnVote, DistanceWeightedVoteHandExample) {
   EXPECT_EQ(nn::knn_vote(labels, dist, 2, nn::Weighting::uniform), 1);
   EXPECT_EQ(nn::knn_vote(labels, dist, 2, nn::Weighting::distance), 0);
   // at distances (1, 1.5, 1.5): 1 vs 4/3 → class 1
-  EXPECT_EQ(nn::knn_vote(labels, (VectorXd(3) << 1, 1.5, 1.5).finished(), 2, nn::Weighting::distance), 1);
+  EXPECT_EQ(
+      nn::knn_vote(labels, (VectorXd(3) << 1, 1.5, 1.5).finished(), 2, nn::Weighting::distance), 1);
   // an exact match takes all the weight (4)
-  const VectorXd w = nn::neighbor_weights((VectorXd(3) << 0, 1, 2).finished(), nn::Weighting::distance);
+  const VectorXd w =
+      nn::neighbor_weights((VectorXd(3) << 0, 1, 2).finished(), nn::Weighting::distance);
   EXPECT_ALLCLOSE(w, (VectorXd(3) << 1, 0, 0).finished(), 0.0);
-  EXPECT_EQ(nn::knn_vote((VectorXi(3) << 1, 0, 0).finished(), (VectorXd(3) << 0, 1, 1).finished(), 2,
-                         nn::Weighting::distance),
+  EXPECT_EQ(nn::knn_vote((VectorXi(3) << 1, 0, 0).finished(), (VectorXd(3) << 0, 1, 1).finished(),
+                         2, nn::Weighting::distance),
             1);
 }
 
@@ -178,7 +184,8 @@ TEST(KnnVote, TieGoesToTheClassOfTheNearestNeighbour) {
 }
 
 TEST(KnnAverage, WeightedMeanHandExample) {
-  const VectorXd y = (VectorXd(3) << 1, 2, 4).finished(), dist = (VectorXd(3) << 1, 2, 4).finished();
+  const VectorXd y = (VectorXd(3) << 1, 2, 4).finished(),
+                 dist = (VectorXd(3) << 1, 2, 4).finished();
   EXPECT_NEAR(nn::knn_average(y, dist, nn::Weighting::uniform), 7.0 / 3.0, 1e-15);
   // (1·1 + 2·½ + 4·¼) / (1 + ½ + ¼) = 3 / 1.75
   EXPECT_NEAR(nn::knn_average(y, dist, nn::Weighting::distance), 3.0 / 1.75, 1e-15);
@@ -190,9 +197,10 @@ TEST(LeaveOneOut, TinyHandExample) {
   const VectorXi y = (VectorXi(6) << 0, 0, 1, 1, 1, 0).finished();
   // k = 1: x=1 has two neighbours at distance 1 (x=0 and x=2): the lower index (x=0) wins;
   // likewise x=11 takes x=10.
-  EXPECT_EQ(nn::leave_one_out_predictions(X, y, 2, 1), (VectorXi(6) << 0, 0, 0, 1, 1, 1).finished());
-  // k = 3: x=0 sees (1:0, 2:1, 10:1) → 1; x=1 sees (0:0, 2:1, 10:1) → 1; x=2 sees (1:0, 0:0, 10:1) → 0;
-  // x=10 sees (11:1, 12:0, 2:1) → 1; x=11 (10:1, 12:0, 2:1) → 1; x=12 (11:1, 10:1, 2:1) → 1.
+  EXPECT_EQ(nn::leave_one_out_predictions(X, y, 2, 1),
+            (VectorXi(6) << 0, 0, 0, 1, 1, 1).finished());
+  // k = 3: x=0 sees (1:0, 2:1, 10:1) → 1; x=1 sees (0:0, 2:1, 10:1) → 1; x=2 sees (1:0, 0:0, 10:1)
+  // → 0; x=10 sees (11:1, 12:0, 2:1) → 1; x=11 (10:1, 12:0, 2:1) → 1; x=12 (11:1, 10:1, 2:1) → 1.
   const VectorXi loo3 = nn::leave_one_out_predictions(X, y, 2, 3);
   EXPECT_EQ(loo3, (VectorXi(6) << 1, 1, 0, 1, 1, 1).finished());
   EXPECT_NEAR(me::accuracy(y, loo3), 2.0 / 6.0, 1e-15);  // correct at x=10 and x=11 only
@@ -277,11 +285,12 @@ TEST(KnnClassifier, DigitsOneSplitAboveNinetyFivePercent) {
   // 3-NN on one standard split of digits (1347 train, 450 test points). A library's k-NN
   // reaches ~0.97–0.98 on this protocol; 0.95 is far below any correct implementation.
   const mlc::Dataset data = mlc::load_dataset("digits");
-  const auto s = me::evaluate_on_splits(data, 1, 42, [](const mlc::Dataset& tr, const mlc::Dataset& te) {
-    nn::KnnClassifier knn(3);
-    knn.fit(tr.X, tr.labels(), 10);
-    return std::map<std::string, double>{{"acc", me::accuracy(te.labels(), knn.predict(te.X))}};
-  });
+  const auto s =
+      me::evaluate_on_splits(data, 1, 42, [](const mlc::Dataset& tr, const mlc::Dataset& te) {
+        nn::KnnClassifier knn(3);
+        knn.fit(tr.X, tr.labels(), 10);
+        return std::map<std::string, double>{{"acc", me::accuracy(te.labels(), knn.predict(te.X))}};
+      });
   EXPECT_GT(s.mean("acc"), 0.95);
 }
 
@@ -290,7 +299,8 @@ TEST(InputChecks, BadSizesThrow) {
   EXPECT_THROW(nn::brute_force_knn(X, MatrixXd::Zero(1, 3), 1), std::invalid_argument);
   EXPECT_THROW(nn::brute_force_knn(X, MatrixXd::Zero(1, 2), 6), std::invalid_argument);
   EXPECT_THROW(nn::KdTree(X, 0), std::invalid_argument);
-  EXPECT_THROW(nn::knn_vote((VectorXi(2) << 0, 3).finished(), VectorXd::Ones(2), 2), std::invalid_argument);
+  EXPECT_THROW(nn::knn_vote((VectorXi(2) << 0, 3).finished(), VectorXd::Ones(2), 2),
+               std::invalid_argument);
   nn::KnnClassifier knn(6);
   EXPECT_THROW(knn.fit(X, VectorXi::Zero(5), 1), std::invalid_argument);
 }
@@ -307,7 +317,8 @@ TEST(FailureModes, DistanceConcentrationRatioTendsToOne) {
   mlc::Rng rng(12);
   std::vector<double> ratio;
   for (int d : {2, 10, 100, 1000}) {
-    const nn::DistanceContrast c = nn::distance_contrast(rng.uniform_matrix(200, d), rng.uniform_matrix(40, d));
+    const nn::DistanceContrast c =
+        nn::distance_contrast(rng.uniform_matrix(200, d), rng.uniform_matrix(40, d));
     ratio.push_back(c.ratio.mean());
   }
   EXPECT_LT(ratio[0], 0.2);
@@ -321,7 +332,8 @@ TEST(DistanceContrast, MatchesTheLargeDimensionPrediction) {
   // has SE ~0.001; the approximation itself (normal tails, Blom's z_n) is good to a few 1e-3
   // at this d. Tolerance 0.01 = both, with margin.
   mlc::Rng rng(15);
-  const nn::DistanceContrast c = nn::distance_contrast(rng.uniform_matrix(200, 1000), rng.uniform_matrix(60, 1000));
+  const nn::DistanceContrast c =
+      nn::distance_contrast(rng.uniform_matrix(200, 1000), rng.uniform_matrix(60, 1000));
   const nn::ConcentrationPrediction p = nn::predicted_concentration(200, 1000);
   EXPECT_NEAR(c.ratio.mean(), p.ratio, 0.01);
   EXPECT_TRUE(std::isnan(nn::predicted_concentration(200, 2).ratio));  // a >= 1: no prediction
@@ -346,14 +358,15 @@ TEST(FailureModes, UnscaledFeaturesDominateTheMetric) {
   noisy.X.conservativeResize(Eigen::NoChange, wine.d() + 1);
   mlc::Rng rng(13);
   noisy.X.col(wine.d()) = rng.normal_vector(wine.n());
-  const double with_noise = me::evaluate_on_splits(noisy, 5, 42, [&](const mlc::Dataset& tr, const mlc::Dataset& te) {
-    MatrixXd A = tr.X, B = te.X;
-    A.col(wine.d()) *= 1000.0;
-    B.col(wine.d()) *= 1000.0;
-    nn::KnnClassifier knn(5);
-    knn.fit(A, tr.labels(), 3);
-    return std::map<std::string, double>{{"acc", me::accuracy(te.labels(), knn.predict(B))}};
-  }).mean("acc");
+  const double with_noise =
+      me::evaluate_on_splits(noisy, 5, 42, [&](const mlc::Dataset& tr, const mlc::Dataset& te) {
+        MatrixXd A = tr.X, B = te.X;
+        A.col(wine.d()) *= 1000.0;
+        B.col(wine.d()) *= 1000.0;
+        nn::KnnClassifier knn(5);
+        knn.fit(A, tr.labels(), 3);
+        return std::map<std::string, double>{{"acc", me::accuracy(te.labels(), knn.predict(B))}};
+      }).mean("acc");
   // chance for labels independent of the only feature that counts: Σ_c p_c² ≈ 0.34; the
   // required 0.6 is > 5 SE (0.033 each) above it and ≥ 0.3 below the standardized accuracy.
   EXPECT_LT(with_noise, 0.6);
