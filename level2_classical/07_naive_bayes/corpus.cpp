@@ -1,0 +1,110 @@
+// Lesson 2.7 naive_bayes: the text side. A strict reader for the tiny-shakespeare layout
+// ("NAME:" line, the lines spoken, a blank line), a tokenizer and bag-of-words counts.
+// The only file I/O of the library; the models themselves are in naive_bayes.cpp.
+#include <cctype>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "mlc/error.hpp"
+#include "naive_bayes.hpp"
+
+namespace naive_bayes {
+
+std::vector<Speech> read_speeches(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    throw mlc::DataError(fmt::format(
+        "{}: cannot open the text file. It is vendored with the project (data/README.md, "
+        "\"tinyshakespeare.txt\"); restore it with git checkout data/, or point MLC_DATA_DIR at "
+        "a folder that holds it",
+        file.string()));
+  }
+  std::vector<Speech> speeches;
+  std::string line;
+  int number = 0;
+  bool in_speech = false;  // inside a block (after its "NAME:" line, before a blank line)
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) {
+      in_speech = false;
+      continue;
+    }
+    if (!in_speech) {
+      if (line.back() != ':' || line.size() < 2) {
+        throw mlc::DataError(fmt::format(
+            "{}:{}: expected a speaker line \"NAME:\" after a blank line, found \"{}\"",
+            file.string(), number, line.substr(0, 60)));
+      }
+      speeches.push_back({line.substr(0, line.size() - 1), "", number});
+      in_speech = true;
+      continue;
+    }
+    Speech& s = speeches.back();
+    if (!s.text.empty()) s.text += '\n';
+    s.text += line;
+  }
+  if (speeches.empty()) {
+    throw mlc::DataError(fmt::format("{}: no speech found (an empty file?)", file.string()));
+  }
+  return speeches;  // a "NAME:" line with nothing spoken (an entrance) gives an empty text
+}
+
+std::vector<std::string> tokenize(std::string_view text) {
+  std::vector<std::string> tokens;
+  std::string word;
+  auto flush = [&] {
+    // strip apostrophes at either end: quotes and elisions ('tis) are not part of the word
+    std::size_t b = 0, e = word.size();
+    while (b < e && word[b] == '\'') ++b;
+    while (e > b && word[e - 1] == '\'') --e;
+    if (e > b) tokens.emplace_back(word.substr(b, e - b));
+    word.clear();
+  };
+  for (char ch : text) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (std::isalpha(u) || ch == '\'') {
+      word += static_cast<char>(std::tolower(u));
+    } else if (!word.empty()) {
+      flush();
+    }
+  }
+  if (!word.empty()) flush();
+  return tokens;
+}
+
+Vocabulary build_vocabulary(const std::vector<std::vector<std::string>>& documents) {
+  Vocabulary v;
+  for (const auto& doc : documents) {
+    for (const auto& w : doc) {
+      if (v.index.emplace(w, v.size()).second) v.words.push_back(w);
+    }
+  }
+  return v;
+}
+
+CountMatrix count_matrix(const std::vector<std::vector<std::string>>& documents,
+                         const Vocabulary& vocabulary, long* out_of_vocabulary) {
+  std::vector<Eigen::Triplet<double>> triplets;
+  long oov = 0;
+  for (std::size_t i = 0; i < documents.size(); ++i) {
+    for (const auto& w : documents[i]) {
+      const auto it = vocabulary.index.find(w);
+      if (it == vocabulary.index.end()) {
+        ++oov;
+        continue;
+      }
+      triplets.emplace_back(static_cast<Eigen::Index>(i), it->second, 1.0);
+    }
+  }
+  CountMatrix X(static_cast<Eigen::Index>(documents.size()), vocabulary.size());
+  X.setFromTriplets(triplets.begin(), triplets.end());  // duplicates are summed: counts
+  X.makeCompressed();
+  if (out_of_vocabulary) *out_of_vocabulary = oov;
+  return X;
+}
+
+}  // namespace naive_bayes
