@@ -194,6 +194,28 @@ Figure& Figure::regions(const Eigen::MatrixXi& classes, double x_lo, double x_hi
   return *this;
 }
 
+Figure& Figure::decision_regions(const std::function<Eigen::VectorXi(const Eigen::MatrixXd&)>& predict,
+                                 const Eigen::MatrixXd& points, double pad, int grid) {
+  require(points.cols() == 2 && points.rows() > 0, "Figure::decision_regions", "points must be n × 2, n > 0");
+  require(grid >= 2, "Figure::decision_regions", "grid must be at least 2");
+  const double x_lo = points.col(0).minCoeff() - pad, x_hi = points.col(0).maxCoeff() + pad;
+  const double y_lo = points.col(1).minCoeff() - pad, y_hi = points.col(1).maxCoeff() + pad;
+  Eigen::MatrixXd centres(static_cast<Eigen::Index>(grid) * grid, 2);
+  for (int i = 0; i < grid; ++i)
+    for (int j = 0; j < grid; ++j) {
+      centres(i * grid + j, 0) = x_lo + (x_hi - x_lo) * (j + 0.5) / grid;
+      centres(i * grid + j, 1) = y_lo + (y_hi - y_lo) * (i + 0.5) / grid;
+    }
+  const Eigen::VectorXi labels = predict(centres);
+  require(labels.size() == centres.rows(), "Figure::decision_regions", "predict must return one class per grid point");
+  Eigen::MatrixXi classes(grid, grid);
+  for (int i = 0; i < grid; ++i)
+    for (int j = 0; j < grid; ++j) classes(i, j) = labels(i * grid + j);
+  // Cell centres span [lo + h/2, hi − h/2] with h the cell width.
+  const double hx = (x_hi - x_lo) / grid, hy = (y_hi - y_lo) / grid;
+  return regions(classes, x_lo + hx / 2, x_hi - hx / 2, y_lo + hy / 2, y_hi - hy / 2);
+}
+
 Figure& Figure::contour(const Eigen::MatrixXd& z, const Eigen::VectorXd& xs, const Eigen::VectorXd& ys,
                         const std::vector<double>& levels, std::string label, Style style) {
   require(z.cols() == xs.size() && z.rows() == ys.size(), "Figure::contour",

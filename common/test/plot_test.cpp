@@ -64,6 +64,27 @@ TEST(Figure, EveryKindOfSeriesRenders) {
     EXPECT_TRUE(std::filesystem::exists(dir.path() / (std::string(name) + ".svg"))) << name;
 }
 
+TEST(Figure, DecisionRegionsCallThePredictorOnTheGrid) {
+  Eigen::MatrixXd pts(2, 2);
+  pts << 0, 0, 1, 1;
+  int calls = 0;
+  Eigen::Index rows = 0;
+  mlc::Figure fig("regions");
+  fig.decision_regions(
+      [&](const Eigen::MatrixXd& G) {
+        ++calls;
+        rows = G.rows();
+        EXPECT_GE(G.col(0).minCoeff(), -0.5);
+        EXPECT_LE(G.col(0).maxCoeff(), 1.5);
+        return (G.col(0).array() > G.col(1).array()).cast<int>().matrix().eval();
+      },
+      pts, 0.5, 20);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(rows, 400);
+  const std::string script = fig.script("set terminal dumb", "", "x.dat");
+  EXPECT_NE(script.find("with image"), std::string::npos);
+}
+
 TEST(Figure, ContourOfACircleLiesOnTheCircle) {
   const int m = 81;
   Eigen::VectorXd xs = Eigen::VectorXd::LinSpaced(m, -1, 1);

@@ -334,27 +334,6 @@ void softmax_experiments(mlc::Report& report, const mlc::Options& opt, const mlc
              mlc::mean_sd(digits_summary.mean("test_accuracy"), digits_summary.sd("test_accuracy")));
 }
 
-// Decision regions of a classifier on a grid over the 2-D points' bounding box.
-template <class Predict>
-void draw_regions(mlc::Figure& fig, const Eigen::MatrixXd& P, Predict predict, int grid = 200) {
-  const double pad = 0.5;
-  const double x_lo = P.col(0).minCoeff() - pad, x_hi = P.col(0).maxCoeff() + pad;
-  const double y_lo = P.col(1).minCoeff() - pad, y_hi = P.col(1).maxCoeff() + pad;
-  Eigen::MatrixXd G(grid * grid, 2);
-  for (int i = 0; i < grid; ++i) {
-    for (int j = 0; j < grid; ++j) {
-      G(i * grid + j, 0) = x_lo + (x_hi - x_lo) * (j + 0.5) / grid;
-      G(i * grid + j, 1) = y_lo + (y_hi - y_lo) * (i + 0.5) / grid;
-    }
-  }
-  const Eigen::VectorXi c = predict(G);
-  Eigen::MatrixXi classes(grid, grid);
-  for (int i = 0; i < grid; ++i) {
-    for (int j = 0; j < grid; ++j) classes(i, j) = c(i * grid + j);
-  }
-  fig.regions(classes, x_lo, x_hi, y_lo, y_hi);
-}
-
 // ---- 4. Decision regions on iris (two features) -------------------------------------------
 void regions_iris(mlc::Report& report, const mlc::Options& opt, const mlc::Dataset& iris) {
   report.section("Decision regions");
@@ -367,7 +346,7 @@ void regions_iris(mlc::Report& report, const mlc::Options& opt, const mlc::Datas
   const double acc = me::accuracy(split.test.labels(), model.predict(split.test.X));
   mlc::Figure fig("Softmax regression on iris: petal length and width (standardized)");
   fig.xlabel("petal length (standardized)").ylabel("petal width (standardized)").legend("top left");
-  draw_regions(fig, split.train.X, [&](const Eigen::MatrixXd& G) { return model.predict(G); });
+  fig.decision_regions([&](const Eigen::MatrixXd& G) { return model.predict(G); }, split.train.X, 0.5);
   fig.scatter_classes(split.train.X, split.train.labels(), iris.class_names, 0.8);
   report.figure(fig, "regions_iris",
                 "Decision regions of softmax regression (K = 3) on two iris features: the boundaries "
@@ -441,7 +420,7 @@ void separable(mlc::Report& report, const mlc::Options& opt) {
   // Predicted probabilities: the unpenalised model is overconfident (a thin 0.01–0.99 band).
   mlc::Figure rfig("Separable blobs: P(y = 1) = 0.01, 0.5, 0.99 for λ = 0 and λ = 0.01");
   rfig.xlabel("x₁").ylabel("x₂").legend("top left");
-  draw_regions(rfig, data.X, [&](const Eigen::MatrixXd& G) { return m0.predict(G); });
+  rfig.decision_regions([&](const Eigen::MatrixXd& G) { return m0.predict(G); }, data.X, 0.5);
   rfig.scatter_classes(data.X, y, data.class_names, 0.8);
   {
     const int g = 120;

@@ -68,16 +68,6 @@ void moons_regions(mlc::Report& report, const mlc::Options& opt) {
   const mlc::Dataset train = mlc::make_moons(n, 0.3, rng);
   const mlc::Dataset test = mlc::make_moons(2000, 0.3, rng);
   const int grid = opt.quick ? 60 : 200;
-  const double pad = 0.4;
-  const double x_lo = train.X.col(0).minCoeff() - pad, x_hi = train.X.col(0).maxCoeff() + pad;
-  const double y_lo = train.X.col(1).minCoeff() - pad, y_hi = train.X.col(1).maxCoeff() + pad;
-  Eigen::MatrixXd G(grid * grid, 2);
-  for (int i = 0; i < grid; ++i) {
-    for (int j = 0; j < grid; ++j) {
-      G(i * grid + j, 0) = x_lo + (x_hi - x_lo) * j / (grid - 1.0);
-      G(i * grid + j, 1) = y_lo + (y_hi - y_lo) * i / (grid - 1.0);
-    }
-  }
   std::vector<std::vector<std::string>> rows;
   for (int k : {1, 15}) {
     nn::KnnClassifier knn(k);
@@ -88,14 +78,9 @@ void moons_regions(mlc::Report& report, const mlc::Options& opt) {
     weighted.fit(train.X, train.labels(), 2);
     const double w_train = me::accuracy(train.labels(), weighted.predict(train.X));
     const double w_test = me::accuracy(test.labels(), weighted.predict(test.X));
-    const Eigen::VectorXi c = knn.predict(G);
-    Eigen::MatrixXi classes(grid, grid);
-    for (int i = 0; i < grid; ++i) {
-      for (int j = 0; j < grid; ++j) classes(i, j) = c(i * grid + j);
-    }
     mlc::Figure fig(fmt::format("{}-NN on two moons (n = {}, noise 0.3)", k, n));
     fig.xlabel("x_1").ylabel("x_2").equal_axes().legend("off");
-    fig.regions(classes, x_lo, x_hi, y_lo, y_hi);
+    fig.decision_regions([&](const Eigen::MatrixXd& G) { return knn.predict(G); }, train.X, 0.4, grid);
     fig.scatter_classes(train.X, train.labels(), train.class_names, 0.6);
     report.figure(fig, fmt::format("regions_k{}", k),
                   k == 1
@@ -308,7 +293,6 @@ void diabetes_regression(mlc::Report& report, const mlc::Options& opt) {
   const auto summary = me::evaluate_on_splits(
       data, repeats, opt.seed, [&](const mlc::Dataset& train, const mlc::Dataset& test) {
         std::map<std::string, double> out;
-        const double sst = (test.y.array() - test.y.mean()).square().sum();
         for (int k : ks) {
           for (auto w : {nn::Weighting::uniform, nn::Weighting::distance}) {
             mlc::Timer fit_timer;
@@ -318,9 +302,7 @@ void diabetes_regression(mlc::Report& report, const mlc::Options& opt) {
             mlc::Timer predict_timer;
             const Eigen::VectorXd pred = knn.predict(test.X);
             predict_s += predict_timer.seconds();
-            // R² = 1 − SSE / SST on the test part (model_evaluation has no regression metric)
-            const double r2 = 1.0 - (test.y - pred).squaredNorm() / sst;
-            out[fmt::format("k{}{}", k, w == nn::Weighting::distance ? "_weighted" : "")] = r2;
+            out[fmt::format("k{}{}", k, w == nn::Weighting::distance ? "_weighted" : "")] = me::r_squared(test.y, pred);
           }
         }
         return out;

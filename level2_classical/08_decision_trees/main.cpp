@@ -46,27 +46,6 @@ Eigen::VectorXd to_vector(const std::vector<double>& v) {
   return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
 }
 
-// Decision regions of a classifier on a grid over the points' bounding box.
-template <class Predict>
-void draw_regions(mlc::Figure& fig, const Eigen::MatrixXd& P, Predict predict, int grid) {
-  const double pad = 0.3;
-  const double x_lo = P.col(0).minCoeff() - pad, x_hi = P.col(0).maxCoeff() + pad;
-  const double y_lo = P.col(1).minCoeff() - pad, y_hi = P.col(1).maxCoeff() + pad;
-  Eigen::MatrixXd G(grid * grid, 2);
-  for (int i = 0; i < grid; ++i) {
-    for (int j = 0; j < grid; ++j) {
-      G(i * grid + j, 0) = x_lo + (x_hi - x_lo) * j / (grid - 1.0);
-      G(i * grid + j, 1) = y_lo + (y_hi - y_lo) * i / (grid - 1.0);
-    }
-  }
-  const Eigen::VectorXi c = predict(G);
-  Eigen::MatrixXi classes(grid, grid);
-  for (int i = 0; i < grid; ++i) {
-    for (int j = 0; j < grid; ++j) classes(i, j) = c(i * grid + j);
-  }
-  fig.regions(classes, x_lo, x_hi, y_lo, y_hi);
-}
-
 // Flips a fraction `rate` of binary labels, chosen at random.
 Eigen::VectorXi flip_labels(const Eigen::VectorXi& y, double rate, mlc::Rng& rng) {
   Eigen::VectorXi out = y;
@@ -300,7 +279,7 @@ void noise_memorisation(mlc::Report& report, const mlc::Options& opt) {
     mlc::Figure fig(fmt::format("Moons with {:.0f} % flipped training labels: {} tree, {} leaves", 100 * flip,
                                 caption, tree->num_leaves()));
     fig.xlabel("x_1").ylabel("x_2").legend("top right");
-    draw_regions(fig, train.X, [&](const Eigen::MatrixXd& G) { return tree->predict_class(G); }, grid);
+    fig.decision_regions([&](const Eigen::MatrixXd& G) { return tree->predict_class(G); }, train.X, 0.3, grid);
     fig.scatter_classes(train.X, noisy, {"class 0", "class 1"}, 0.6);
     report.figure(fig, name,
                   fmt::format("Decision regions of the {} Gini tree; points are the training labels, {:.0f} % of them "

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,11 @@ class Figure {
   // Decision regions: a class index per grid cell, drawn with the class palette.
   Figure& regions(const Eigen::MatrixXi& classes, double x_lo, double x_hi, double y_lo,
                   double y_hi);
+  // The decision regions of a classifier: `predict` is called once with the centres of a
+  // grid × grid lattice (rows (x, y), grid² × 2) covering the bounding box of `points`
+  // (n × 2) widened by `pad`, and returns one class index per row; drawn with regions().
+  Figure& decision_regions(const std::function<Eigen::VectorXi(const Eigen::MatrixXd&)>& predict,
+                           const Eigen::MatrixXd& points, double pad = 0.3, int grid = 200);
   // Contour lines of z on a grid (z(i, j) at x = xs(j), y = ys(i)), one series per level,
   // traced by marching squares.
   Figure& contour(const Eigen::MatrixXd& z, const Eigen::VectorXd& xs, const Eigen::VectorXd& ys,
