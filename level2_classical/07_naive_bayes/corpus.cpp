@@ -35,9 +35,9 @@ std::vector<Speech> read_speeches(const std::filesystem::path& file) {
     }
     if (!in_speech) {
       if (line.back() != ':' || line.size() < 2) {
-        throw mlc::DataError(fmt::format(
-            "{}:{}: expected a speaker line \"NAME:\" after a blank line, found \"{}\"",
-            file.string(), number, line.substr(0, 60)));
+        throw mlc::DataError(
+            fmt::format("{}:{}: expected a speaker line \"NAME:\" after a blank line, found \"{}\"",
+                        file.string(), number, line.substr(0, 60)));
       }
       speeches.push_back({line.substr(0, line.size() - 1), "", number});
       in_speech = true;

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <Eigen/Eigenvalues>
 #include <fmt/format.h>
+#include <Eigen/Eigenvalues>
 
 #include "mlc/error.hpp"
 #include "model_evaluation.hpp"
@@ -143,16 +143,17 @@ MultinomialNB multinomial_nb_fit(const CountMatrix& X, const Eigen::VectorXi& y,
 }
 
 Eigen::MatrixXd multinomial_joint_log_likelihood(const MultinomialNB& model, const CountMatrix& X) {
-  mlc::require(X.cols() == model.log_theta.cols(), "multinomial_joint_log_likelihood",
-               fmt::format("X has {} words, the model's vocabulary {}", X.cols(),
-                           model.log_theta.cols()));
+  mlc::require(
+      X.cols() == model.log_theta.cols(), "multinomial_joint_log_likelihood",
+      fmt::format("X has {} words, the model's vocabulary {}", X.cols(), model.log_theta.cols()));
   // (4) J(i, c) = log π_c + Σ_w x_iw log θ_cw. Only stored (positive) counts are multiplied,
   // so a word absent from the document never meets a −inf (no 0 · −inf = NaN).
   const Eigen::MatrixXd log_theta_t = model.log_theta.transpose();  // [V × K]
   Eigen::MatrixXd J = (X * log_theta_t).rowwise() + model.log_prior.transpose();
   for (Eigen::Index i = 0; i < J.rows(); ++i) {
     for (Eigen::Index c = 0; c < J.cols(); ++c) {
-      if (std::isnan(J(i, c))) throw mlc::NumericalError("multinomial_joint_log_likelihood: NaN score");
+      if (std::isnan(J(i, c)))
+        throw mlc::NumericalError("multinomial_joint_log_likelihood: NaN score");
     }
   }
   return J;
@@ -160,10 +161,11 @@ Eigen::MatrixXd multinomial_joint_log_likelihood(const MultinomialNB& model, con
 
 Eigen::MatrixXd multinomial_joint_likelihood_product(const MultinomialNB& model,
                                                      const CountMatrix& X) {
-  mlc::require(X.cols() == model.log_theta.cols(), "multinomial_joint_likelihood_product",
-               fmt::format("X has {} words, the model's vocabulary {}", X.cols(),
-                           model.log_theta.cols()));
-  const Eigen::MatrixXd theta = exp_exact(model.log_theta);  // [K × V]; exactly 0 where N_cw = 0, α = 0
+  mlc::require(
+      X.cols() == model.log_theta.cols(), "multinomial_joint_likelihood_product",
+      fmt::format("X has {} words, the model's vocabulary {}", X.cols(), model.log_theta.cols()));
+  const Eigen::MatrixXd theta =
+      exp_exact(model.log_theta);  // [K × V]; exactly 0 where N_cw = 0, α = 0
   const Eigen::VectorXd prior = exp_exact(model.log_prior);
   Eigen::MatrixXd P(X.rows(), theta.rows());
   for (Eigen::Index i = 0; i < X.rows(); ++i) {
@@ -201,7 +203,9 @@ Eigen::MatrixXd log_posterior(const Eigen::MatrixXd& J) {
   // END EXERCISE
 }
 
-Eigen::MatrixXd posterior(const Eigen::MatrixXd& J) { return exp_exact(log_posterior(J)); }
+Eigen::MatrixXd posterior(const Eigen::MatrixXd& J) {
+  return exp_exact(log_posterior(J));
+}
 
 Eigen::MatrixXd normalize_rows(const Eigen::MatrixXd& P) {
   Eigen::MatrixXd Q(P.rows(), P.cols());
@@ -234,8 +238,9 @@ Eigen::MatrixXd duplicate_features(const Eigen::MatrixXd& X, int m) {
 // ---- Decorrelation ------------------------------------------------------------------------
 
 PcaRotation pca_rotation_fit(const Eigen::MatrixXd& X, double rel_tol) {
-  mlc::require(X.rows() >= 2 && X.cols() >= 1, "pca_rotation_fit",
-               fmt::format("need at least 2 samples and 1 feature, got {} × {}", X.rows(), X.cols()));
+  mlc::require(
+      X.rows() >= 2 && X.cols() >= 1, "pca_rotation_fit",
+      fmt::format("need at least 2 samples and 1 feature, got {} × {}", X.rows(), X.cols()));
   PcaRotation pca;
   pca.mean = X.colwise().mean();
   const Eigen::MatrixXd Xc = X.rowwise() - pca.mean;
@@ -254,8 +259,9 @@ PcaRotation pca_rotation_fit(const Eigen::MatrixXd& X, double rel_tol) {
 }
 
 Eigen::MatrixXd pca_rotation_transform(const PcaRotation& pca, const Eigen::MatrixXd& X) {
-  mlc::require(X.cols() == pca.mean.size(), "pca_rotation_transform",
-               fmt::format("X has {} columns, the rotation was fitted on {}", X.cols(), pca.mean.size()));
+  mlc::require(
+      X.cols() == pca.mean.size(), "pca_rotation_transform",
+      fmt::format("X has {} columns, the rotation was fitted on {}", X.cols(), pca.mean.size()));
   return (X.rowwise() - pca.mean) * pca.rotation;
 }
 

@@ -39,10 +39,10 @@ using CountMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor>;
 // ---- Gaussian naive Bayes -----------------------------------------------------------------
 
 struct GaussianNB {
-  Eigen::MatrixXd mean;        // μ        [K × d]
-  Eigen::MatrixXd variance;    // σ² + ε   [K × d]   (3)
-  Eigen::VectorXd log_prior;   // log π_c  [K], π_c = n_c / n
-  double epsilon = 0;          // the floor ε added to every variance
+  Eigen::MatrixXd mean;       // μ        [K × d]
+  Eigen::MatrixXd variance;   // σ² + ε   [K × d]   (3)
+  Eigen::VectorXd log_prior;  // log π_c  [K], π_c = n_c / n
+  double epsilon = 0;         // the floor ε added to every variance
 };
 
 // Maximum-likelihood fit: per class the mean and the (biased, 1/n_c) variance of every
@@ -57,9 +57,9 @@ Eigen::MatrixXd gaussian_joint_log_likelihood(const GaussianNB& model, const Eig
 // ---- Multinomial naive Bayes --------------------------------------------------------------
 
 struct MultinomialNB {
-  Eigen::MatrixXd log_theta;   // log θ_cw  [K × V]  (5); −inf where N_cw = 0 and α = 0
-  Eigen::MatrixXd counts;      // N_cw      [K × V]  word counts per class
-  Eigen::VectorXd log_prior;   // log π_c   [K], π_c = (documents of c) / n
+  Eigen::MatrixXd log_theta;  // log θ_cw  [K × V]  (5); −inf where N_cw = 0 and α = 0
+  Eigen::MatrixXd counts;     // N_cw      [K × V]  word counts per class
+  Eigen::VectorXd log_prior;  // log π_c   [K], π_c = (documents of c) / n
   double alpha = 1.0;
 };
 
@@ -76,7 +76,8 @@ Eigen::MatrixXd multinomial_joint_log_likelihood(const MultinomialNB& model, con
 
 // The same computed in product space, π_c Π_w θ_cw^{x_w}, to show why nobody does that:
 // it underflows to 0 for long documents.   [n × K]
-Eigen::MatrixXd multinomial_joint_likelihood_product(const MultinomialNB& model, const CountMatrix& X);
+Eigen::MatrixXd multinomial_joint_likelihood_product(const MultinomialNB& model,
+                                                     const CountMatrix& X);
 
 // ---- Posteriors and decisions (both models) -----------------------------------------------
 
@@ -119,8 +120,8 @@ double multiclass_brier(const Eigen::VectorXi& y, const Eigen::MatrixXd& P);
 // Top-label (confidence) calibration: model_evaluation::reliability_diagram of
 // "prediction correct" against the largest posterior max_c P(i, c).
 struct TopLabel {
-  Eigen::VectorXi correct;    // [n] 1 when argmax_c P(i, c) = y_i
-  Eigen::VectorXd confidence; // [n] max_c P(i, c)
+  Eigen::VectorXi correct;     // [n] 1 when argmax_c P(i, c) = y_i
+  Eigen::VectorXd confidence;  // [n] max_c P(i, c)
 };
 TopLabel top_label(const Eigen::VectorXi& y, const Eigen::MatrixXd& P);
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/math/distributions/normal.hpp>
 #include <gtest/gtest.h>
+#include <boost/math/distributions/normal.hpp>
 
 #include "mlc/data.hpp"
 #include "mlc/error.hpp"
@@ -54,7 +54,8 @@ Blobs blobs(Eigen::Index n_per_class, std::uint64_t seed) {
   for (int c = 0; c < K; ++c) {
     for (Eigen::Index i = 0; i < n_per_class; ++i) {
       const Eigen::Index r = c * n_per_class + i;
-      for (int j = 0; j < d; ++j) b.X(r, j) = rng.normal(1.5 * c - 0.5 * j, 0.5 + 0.4 * c + 0.1 * j);
+      for (int j = 0; j < d; ++j)
+        b.X(r, j) = rng.normal(1.5 * c - 0.5 * j, 0.5 + 0.4 * c + 0.1 * j);
       b.y(r) = c;
     }
   }
@@ -92,10 +93,12 @@ TEST(GaussianNB, LogLikelihoodEqualsBoostNormalPdfProduct) {
     for (int c = 0; c < 3; ++c) {
       double expected = model.log_prior(c);
       for (int j = 0; j < 4; ++j) {
-        const boost::math::normal_distribution<double> N(model.mean(c, j), std::sqrt(model.variance(c, j)));
+        const boost::math::normal_distribution<double> N(model.mean(c, j),
+                                                         std::sqrt(model.variance(c, j)));
         expected += std::log(boost::math::pdf(N, Xq(i, j)));
       }
-      EXPECT_NEAR(J(i, c), expected, 1e-11 * std::abs(expected) + 1e-12) << "row " << i << " class " << c;
+      EXPECT_NEAR(J(i, c), expected, 1e-11 * std::abs(expected) + 1e-12)
+          << "row " << i << " class " << c;
     }
   }
 }
@@ -107,13 +110,15 @@ TEST(GaussianNB, LogLikelihoodEqualsBoostNormalPdfProduct) {
 // P̂(Chinese|c̄) = P̂(Tokyo|c̄) = P̂(Japan|c̄) = 2/9, P̂(c|d5) ∝ 3/4 · (3/7)³ · 1/14 · 1/14 ≈
 // 0.0003, P̂(c̄|d5) ∝ 1/4 · (2/9)³ · 2/9 · 2/9 ≈ 0.0001, so d5 is assigned to China.
 TEST(MultinomialNB, ReproducesManningRaghavanSchutzeExample13_1) {
-  const auto train = split_words({"Chinese Beijing Chinese", "Chinese Chinese Shanghai", "Chinese Macao",
-                                  "Tokyo Japan Chinese"});
+  const auto train = split_words({"Chinese Beijing Chinese", "Chinese Chinese Shanghai",
+                                  "Chinese Macao", "Tokyo Japan Chinese"});
   const nb::Vocabulary vocab = nb::build_vocabulary(train);
   ASSERT_EQ(vocab.size(), 6);
   const VectorXi y = (VectorXi(4) << 0, 0, 0, 1).finished();  // 0 = China, 1 = not China
   const auto model = nb::multinomial_nb_fit(nb::count_matrix(train, vocab), y, 2, 1.0);
-  auto theta = [&](int c, const std::string& w) { return std::exp(model.log_theta(c, vocab.index.at(w))); };
+  auto theta = [&](int c, const std::string& w) {
+    return std::exp(model.log_theta(c, vocab.index.at(w)));
+  };
   EXPECT_NEAR(theta(0, "chinese"), 3.0 / 7.0, 1e-15);
   EXPECT_NEAR(theta(0, "tokyo"), 1.0 / 14.0, 1e-15);
   EXPECT_NEAR(theta(0, "japan"), 1.0 / 14.0, 1e-15);
@@ -151,7 +156,8 @@ TEST(MultinomialNB, LogSpaceEqualsProductSpaceOnShortDocuments) {
     const MatrixXd P_prod = nb::normalize_rows(nb::multinomial_joint_likelihood_product(model, X));
     EXPECT_ALLCLOSE(P_log, P_prod, 1e-12);
     EXPECT_ALLCLOSE(nb::multinomial_joint_log_likelihood(model, X),
-                    nb::multinomial_joint_likelihood_product(model, X).array().log().matrix(), 1e-12);
+                    nb::multinomial_joint_likelihood_product(model, X).array().log().matrix(),
+                    1e-12);
   }
 }
 
@@ -176,7 +182,8 @@ TEST(Corpus, ReaderFindsEverySpeechOfTheVendoredText) {
 
 TEST(Posterior, RowsSumToOneForBothModels) {
   const Blobs b = blobs(25, 7);
-  const MatrixXd P = nb::posterior(nb::gaussian_joint_log_likelihood(nb::gaussian_nb_fit(b.X, b.y, 3), b.X));
+  const MatrixXd P =
+      nb::posterior(nb::gaussian_joint_log_likelihood(nb::gaussian_nb_fit(b.X, b.y, 3), b.X));
   EXPECT_ALLCLOSE(P.rowwise().sum(), VectorXd::Ones(P.rows()), 1e-13);
   EXPECT_GE(P.minCoeff(), 0.0);
   const auto docs = split_words({"a b c a", "b b d", "c d d a", "a a a", "d c b a e"});
@@ -221,13 +228,16 @@ TEST(Smoothing, PosteriorConvergesToUnsmoothedAsAlphaGoesToZeroWithoutZeroCounts
   const auto X = nb::count_matrix(docs, vocab);
   const VectorXi y = (VectorXi(4) << 0, 1, 0, 1).finished();
   const auto test = nb::count_matrix(split_words({"a a b c c c", "b b b a"}), vocab);
-  const MatrixXd P0 = nb::posterior(nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, 0.0), test));
+  const MatrixXd P0 = nb::posterior(
+      nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, 0.0), test));
   ASSERT_TRUE(P0.allFinite());
   double previous = kInf;
   for (double alpha : {1e-1, 1e-2, 1e-3, 1e-4}) {
-    const MatrixXd P = nb::posterior(nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, alpha), test));
+    const MatrixXd P = nb::posterior(
+        nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, alpha), test));
     const double err = (P - P0).cwiseAbs().maxCoeff();
-    EXPECT_LT(err, previous / 5) << "alpha " << alpha;  // O(α): ten times smaller α, ~ten times smaller error
+    EXPECT_LT(err, previous / 5) << "alpha "
+                                 << alpha;  // O(α): ten times smaller α, ~ten times smaller error
     previous = err;
   }
 }
@@ -242,7 +252,8 @@ TEST(Smoothing, UnseenTokensMakeThePosteriorVanishLikeAlphaToTheirCount) {
   // "c" twice is unseen in class 0 (z = 2); "a" is unseen in class 1 but class 1 wins anyway.
   const auto test = nb::count_matrix(split_words({"a c c"}), vocab);
   auto logp0 = [&](double alpha) {
-    return nb::log_posterior(nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, alpha), test))(0, 0);
+    return nb::log_posterior(
+        nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, alpha), test))(0, 0);
   };
   // ... but "a" unseen in class 1 as well (z = 1 there): log P(0|d) − log P(1|d) ~ (2 − 1) log α
   const double slope = (logp0(1e-8) - logp0(1e-6)) / (std::log(1e-8) - std::log(1e-6));
@@ -250,13 +261,15 @@ TEST(Smoothing, UnseenTokensMakeThePosteriorVanishLikeAlphaToTheirCount) {
   // "a a b c": z = 1 for class 0, z = 3 for class 1, so now class 1 vanishes, with slope 3 − 1.
   const auto test2 = nb::count_matrix(split_words({"a a b c"}), vocab);
   auto logp1b = [&](double alpha) {
-    return nb::log_posterior(nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, alpha), test2))(0, 1);
+    return nb::log_posterior(
+        nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, alpha), test2))(0, 1);
   };
   const double slope2 = (logp1b(1e-8) - logp1b(1e-6)) / (std::log(1e-8) - std::log(1e-6));
   EXPECT_NEAR(slope2, 2.0, 1e-3);
   const auto test3 = nb::count_matrix(split_words({"c c d"}), vocab);  // all unseen in 0: z = 3
   auto logp0c = [&](double alpha) {
-    return nb::log_posterior(nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, alpha), test3))(0, 0);
+    return nb::log_posterior(
+        nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, alpha), test3))(0, 0);
   };
   const double slope3 = (logp0c(1e-8) - logp0c(1e-6)) / (std::log(1e-8) - std::log(1e-6));
   EXPECT_NEAR(slope3, 3.0, 1e-3);
@@ -272,9 +285,11 @@ TEST(Decorrelation, DuplicatesCollapseToTheOriginalRank) {
   // NB on the rotated copies gives the same posteriors as on the rotated originals: the
   // projections differ only by sign and the factor √m, to which Gaussian NB is invariant.
   const MatrixXd P1 = nb::posterior(nb::gaussian_joint_log_likelihood(
-      nb::gaussian_nb_fit(nb::pca_rotation_transform(rot1, b.X), b.y, 3), nb::pca_rotation_transform(rot1, b.X)));
+      nb::gaussian_nb_fit(nb::pca_rotation_transform(rot1, b.X), b.y, 3),
+      nb::pca_rotation_transform(rot1, b.X)));
   const MatrixXd P5 = nb::posterior(nb::gaussian_joint_log_likelihood(
-      nb::gaussian_nb_fit(nb::pca_rotation_transform(rot5, X5), b.y, 3), nb::pca_rotation_transform(rot5, X5)));
+      nb::gaussian_nb_fit(nb::pca_rotation_transform(rot5, X5), b.y, 3),
+      nb::pca_rotation_transform(rot5, X5)));
   EXPECT_ALLCLOSE(P5, P1, 1e-8);
 }
 
@@ -282,7 +297,8 @@ TEST(MulticlassScores, ComposeModelEvaluationMetricsIntoTheTextbookFormulas) {
   MatrixXd P(3, 3);
   P << 0.7, 0.2, 0.1, 0.1, 0.1, 0.8, 0.3, 0.3, 0.4;
   const VectorXi y = (VectorXi(3) << 0, 1, 2).finished();
-  EXPECT_NEAR(nb::multiclass_log_loss(y, P), -(std::log(0.7) + std::log(0.1) + std::log(0.4)) / 3, 1e-14);
+  EXPECT_NEAR(nb::multiclass_log_loss(y, P), -(std::log(0.7) + std::log(0.1) + std::log(0.4)) / 3,
+              1e-14);
   const double brier = ((0.09 + 0.04 + 0.01) + (0.01 + 0.81 + 0.64) + (0.09 + 0.09 + 0.36)) / 3;
   EXPECT_NEAR(nb::multiclass_brier(y, P), brier, 1e-14);
   const auto t = nb::top_label(y, P);
@@ -296,12 +312,14 @@ TEST(MulticlassScores, ComposeModelEvaluationMetricsIntoTheTextbookFormulas) {
 TEST(FailureMode, DuplicatedFeaturesMultiplyTheLogLikelihoodByM) {
   const Blobs b = blobs(30, 13);
   const auto m1 = nb::gaussian_nb_fit(b.X, b.y, 3);
-  const MatrixXd L1 = nb::gaussian_joint_log_likelihood(m1, b.X).rowwise() - m1.log_prior.transpose();
+  const MatrixXd L1 =
+      nb::gaussian_joint_log_likelihood(m1, b.X).rowwise() - m1.log_prior.transpose();
   for (int m : {2, 5, 10}) {
     const auto mm = nb::gaussian_nb_fit(nb::duplicate_features(b.X, m), b.y, 3);
     EXPECT_NEAR(mm.epsilon, m1.epsilon, 1e-24);  // the floor uses the largest variance: unchanged
-    const MatrixXd Lm = nb::gaussian_joint_log_likelihood(mm, nb::duplicate_features(b.X, m)).rowwise() -
-                        mm.log_prior.transpose();
+    const MatrixXd Lm =
+        nb::gaussian_joint_log_likelihood(mm, nb::duplicate_features(b.X, m)).rowwise() -
+        mm.log_prior.transpose();
     EXPECT_TRUE(mlc::testing::AllClose(Lm, m * L1, 1e-10, 1e-12)) << "m = " << m;
   }
 }
@@ -320,16 +338,20 @@ TEST(FailureMode, DuplicatedWineFeaturesKeepAccuracyButDestroyCalibration) {
   std::map<int, std::map<std::string, double>> r;
   for (int m : {1, 2, 5, 10}) {
     const auto model = nb::gaussian_nb_fit(nb::duplicate_features(Xtr, m), ytr, 3);
-    const MatrixXd P = nb::posterior(nb::gaussian_joint_log_likelihood(model, nb::duplicate_features(Xte, m)));
+    const MatrixXd P =
+        nb::posterior(nb::gaussian_joint_log_likelihood(model, nb::duplicate_features(Xte, m)));
     const auto t = nb::top_label(yte, P);
-    r[m] = {{"accuracy", me::accuracy(yte, nb::predict(P))},
-            {"log_loss", nb::multiclass_log_loss(yte, P)},
-            {"brier", nb::multiclass_brier(yte, P)},
-            {"ece", me::reliability_diagram(t.correct, t.confidence, 10).expected_calibration_error},
-            {"extreme", (P.array().min(1.0 - P.array()) < 1e-3).cast<double>().mean()}};
+    r[m] = {
+        {"accuracy", me::accuracy(yte, nb::predict(P))},
+        {"log_loss", nb::multiclass_log_loss(yte, P)},
+        {"brier", nb::multiclass_brier(yte, P)},
+        {"ece", me::reliability_diagram(t.correct, t.confidence, 10).expected_calibration_error},
+        {"extreme", (P.array().min(1.0 - P.array()) < 1e-3).cast<double>().mean()}};
   }
   for (int m : {2, 5, 10}) {
-    EXPECT_LE(std::abs(r[m]["accuracy"] - r[1]["accuracy"]), 2.0 / static_cast<double>(yte.size()) + 1e-12) << m;
+    EXPECT_LE(std::abs(r[m]["accuracy"] - r[1]["accuracy"]),
+              2.0 / static_cast<double>(yte.size()) + 1e-12)
+        << m;
   }
   EXPECT_LT(r[1]["log_loss"], r[2]["log_loss"]);
   EXPECT_LT(r[2]["log_loss"], r[5]["log_loss"]);
@@ -342,22 +364,27 @@ TEST(FailureMode, DuplicatedWineFeaturesKeepAccuracyButDestroyCalibration) {
 
 // One word never seen with class 0 vetoes it despite ten words of strong evidence for it.
 TEST(FailureMode, ZeroCountWithoutSmoothingZeroesThePosterior) {
-  const auto train = split_words({"gold gold gold silver", "gold silver gold", "iron copper gold", "iron copper tin"});
+  const auto train = split_words(
+      {"gold gold gold silver", "gold silver gold", "iron copper gold", "iron copper tin"});
   const auto vocab = nb::build_vocabulary(train);
   const auto X = nb::count_matrix(train, vocab);
   const VectorXi y = (VectorXi(4) << 0, 0, 1, 1).finished();
-  const auto doc = nb::count_matrix(split_words({"gold gold gold gold gold gold gold gold gold gold tin"}), vocab);
-  const MatrixXd J0 = nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, 0.0), doc);
+  const auto doc = nb::count_matrix(
+      split_words({"gold gold gold gold gold gold gold gold gold gold tin"}), vocab);
+  const MatrixXd J0 =
+      nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, 0.0), doc);
   EXPECT_EQ(J0(0, 0), -kInf);
   EXPECT_EQ(nb::posterior(J0)(0, 0), 0.0);  // exactly zero
   EXPECT_EQ(nb::predict(J0)(0), 1);
-  const MatrixXd J1 = nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, 1.0), doc);
+  const MatrixXd J1 =
+      nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, 1.0), doc);
   EXPECT_TRUE(J1.allFinite());
   EXPECT_EQ(nb::predict(J1)(0), 0);  // Laplace smoothing lets the ten "gold" decide
   EXPECT_GT(nb::posterior(J1)(0, 0), 0.99);
   // A word unseen in each class: every score is −inf, no decision is possible.
   const auto both = nb::count_matrix(split_words({"silver tin"}), vocab);
-  const MatrixXd Jb = nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, 0.0), both);
+  const MatrixXd Jb =
+      nb::multinomial_joint_log_likelihood(nb::multinomial_nb_fit(X, y, 2, 0.0), both);
   EXPECT_EQ(nb::predict(Jb)(0), -1);
   EXPECT_TRUE(std::isnan(nb::posterior(Jb)(0, 0)));
 }
@@ -367,7 +394,8 @@ TEST(FailureMode, ZeroCountWithoutSmoothingZeroesThePosterior) {
 TEST(FailureMode, ProductSpaceUnderflowsOnLongDocumentsLogSpaceDoesNot) {
   const auto train = split_words({"a b c d", "a a b e", "c d d e", "e e c b"});
   const auto vocab = nb::build_vocabulary(train);
-  const auto model = nb::multinomial_nb_fit(nb::count_matrix(train, vocab), (VectorXi(4) << 0, 0, 1, 1).finished(), 2, 1.0);
+  const auto model = nb::multinomial_nb_fit(nb::count_matrix(train, vocab),
+                                            (VectorXi(4) << 0, 0, 1, 1).finished(), 2, 1.0);
   std::string text;
   for (int r = 0; r < 600; ++r) text += "a b c d e ";
   const auto doc = nb::count_matrix({nb::tokenize(text)}, vocab);
@@ -398,7 +426,8 @@ TEST(Corpus, TokenizerLowercasesAndKeepsInnerApostrophes) {
 TEST(Corpus, CountMatrixCountsAndDropsOutOfVocabularyWords) {
   const auto vocab = nb::build_vocabulary(split_words({"to be or not to be"}));
   long oov = 0;
-  const auto X = nb::count_matrix(split_words({"be be be", "to sleep perchance to dream"}), vocab, &oov);
+  const auto X =
+      nb::count_matrix(split_words({"be be be", "to sleep perchance to dream"}), vocab, &oov);
   EXPECT_EQ(X.coeff(0, vocab.index.at("be")), 3.0);
   EXPECT_EQ(X.coeff(1, vocab.index.at("to")), 2.0);
   EXPECT_EQ(X.sum(), 5.0);
@@ -408,17 +437,13 @@ TEST(Corpus, CountMatrixCountsAndDropsOutOfVocabularyWords) {
 TEST(Corpus, ReaderIsStrict) {
   mlc::testing::TempDir dir;
   EXPECT_THROW(nb::read_speeches(dir.path() / "missing.txt"), mlc::DataError);
-  {
-    std::ofstream(dir.path() / "ok.txt") << "A:\nline one\nline two\n\n\nB:\nhi\n";
-  }
+  { std::ofstream(dir.path() / "ok.txt") << "A:\nline one\nline two\n\n\nB:\nhi\n"; }
   const auto s = nb::read_speeches(dir.path() / "ok.txt");
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].text, "line one\nline two");
   EXPECT_EQ(s[1].speaker, "B");
   EXPECT_EQ(s[1].line, 6);
-  {
-    std::ofstream(dir.path() / "bad.txt") << "A:\nline one\n\nno speaker here\n";
-  }
+  { std::ofstream(dir.path() / "bad.txt") << "A:\nline one\n\nno speaker here\n"; }
   try {
     nb::read_speeches(dir.path() / "bad.txt");
     FAIL() << "expected DataError";
@@ -436,10 +461,13 @@ TEST(Inputs, BadLabelsAndShapesAreRejected) {
   EXPECT_THROW(nb::gaussian_nb_fit(b.X, y, 3), std::invalid_argument);
   EXPECT_THROW(nb::gaussian_nb_fit(b.X, b.y, 4), std::invalid_argument);  // class 3 empty
   const auto model = nb::gaussian_nb_fit(b.X, b.y, 3);
-  EXPECT_THROW(nb::gaussian_joint_log_likelihood(model, MatrixXd::Zero(2, 3)), std::invalid_argument);
+  EXPECT_THROW(nb::gaussian_joint_log_likelihood(model, MatrixXd::Zero(2, 3)),
+               std::invalid_argument);
   nb::CountMatrix X(2, 2);
-  EXPECT_THROW(nb::multinomial_nb_fit(X, (VectorXi(2) << 0, 1).finished(), 2, -1.0), std::invalid_argument);
-  EXPECT_THROW(nb::multinomial_nb_fit(X, (VectorXi(2) << 0, 1).finished(), 2, 0.0), std::invalid_argument);
+  EXPECT_THROW(nb::multinomial_nb_fit(X, (VectorXi(2) << 0, 1).finished(), 2, -1.0),
+               std::invalid_argument);
+  EXPECT_THROW(nb::multinomial_nb_fit(X, (VectorXi(2) << 0, 1).finished(), 2, 0.0),
+               std::invalid_argument);
 }
 
 TEST(GaussianNB, VarianceFloorKeepsAConstantFeatureFinite) {
