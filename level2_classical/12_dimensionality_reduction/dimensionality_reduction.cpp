@@ -9,9 +9,9 @@
 #include <numeric>
 #include <string>
 
+#include <fmt/format.h>
 #include <Eigen/Dense>
 #include <Eigen/SVD>
-#include <fmt/format.h>
 
 #include "mlc/error.hpp"
 
@@ -33,18 +33,21 @@ Eigen::MatrixXd Pca::transform(const Eigen::MatrixXd& X, Eigen::Index k) const {
 }
 
 Eigen::MatrixXd Pca::inverse_transform(const Eigen::MatrixXd& Z) const {
-  mlc::require(Z.cols() <= components.cols(), "Pca::inverse_transform",
-               fmt::format("Z has {} columns, the PCA has {} components", Z.cols(), components.cols()));
+  mlc::require(
+      Z.cols() <= components.cols(), "Pca::inverse_transform",
+      fmt::format("Z has {} columns, the PCA has {} components", Z.cols(), components.cols()));
   // (6) X̂ = μ + Z V_kᵀ   [n × d]
   return (Z * components.leftCols(Z.cols()).transpose()).rowwise() + mean;
 }
 
 Eigen::MatrixXd covariance_matrix(const Eigen::MatrixXd& X) {
-  mlc::require(X.rows() >= 2, "covariance_matrix", fmt::format("needs n >= 2 rows, got {}", X.rows()));
+  mlc::require(X.rows() >= 2, "covariance_matrix",
+               fmt::format("needs n >= 2 rows, got {}", X.rows()));
   // (1)-(2) C = Xcᵀ Xc / (n − 1)   [d × d]
   const MatrixXd Xc = X.rowwise() - X.colwise().mean();
   MatrixXd C = MatrixXd::Zero(X.cols(), X.cols());
-  C.selfadjointView<Eigen::Lower>().rankUpdate(Xc.transpose(), 1.0 / static_cast<double>(X.rows() - 1));
+  C.selfadjointView<Eigen::Lower>().rankUpdate(Xc.transpose(),
+                                               1.0 / static_cast<double>(X.rows() - 1));
   return C.selfadjointView<Eigen::Lower>();
 }
 
@@ -57,27 +60,30 @@ void canonical_signs(Eigen::MatrixXd& V) {
 }
 
 Pca pca_eigen(const Eigen::MatrixXd& X) {
-  mlc::require(X.rows() >= 2 && X.cols() >= 1, "pca_eigen",
-               fmt::format("needs n >= 2 rows and d >= 1 columns, got {} × {}", X.rows(), X.cols()));
+  mlc::require(
+      X.rows() >= 2 && X.cols() >= 1, "pca_eigen",
+      fmt::format("needs n >= 2 rows and d >= 1 columns, got {} × {}", X.rows(), X.cols()));
   // BEGIN EXERCISE pca_fit: PCA from the eigen-decomposition of the covariance, (1)-(4)
   Pca pca;
   pca.mean = X.colwise().mean();
   const MatrixXd C = covariance_matrix(X);  // (2)  [d × d]
   const Eigen::SelfAdjointEigenSolver<MatrixXd> eig(C);
-  if (eig.info() != Eigen::Success) throw mlc::NumericalError("pca_eigen: the eigen-solver did not converge");
+  if (eig.info() != Eigen::Success)
+    throw mlc::NumericalError("pca_eigen: the eigen-solver did not converge");
   // (3) C = V Λ Vᵀ; Eigen sorts ascending, PCA wants the largest variance first.
   pca.explained_variance = eig.eigenvalues().reverse();
   pca.components = eig.eigenvectors().rowwise().reverse();
   canonical_signs(pca.components);
-  pca.total_variance = pca.explained_variance.sum();  // = trace C
+  pca.total_variance = pca.explained_variance.sum();                           // = trace C
   pca.explained_variance_ratio = pca.explained_variance / pca.total_variance;  // (4)
   return pca;
   // END EXERCISE
 }
 
 Pca pca_svd(const Eigen::MatrixXd& X) {
-  mlc::require(X.rows() >= 2 && X.cols() >= 1, "pca_svd",
-               fmt::format("needs n >= 2 rows and d >= 1 columns, got {} × {}", X.rows(), X.cols()));
+  mlc::require(
+      X.rows() >= 2 && X.cols() >= 1, "pca_svd",
+      fmt::format("needs n >= 2 rows and d >= 1 columns, got {} × {}", X.rows(), X.cols()));
   Pca pca;
   pca.mean = X.colwise().mean();
   const MatrixXd Xc = X.rowwise() - pca.mean;
@@ -85,7 +91,8 @@ Pca pca_svd(const Eigen::MatrixXd& X) {
   const Eigen::BDCSVD<MatrixXd> svd(Xc, Eigen::ComputeThinV);
   pca.components = svd.matrixV();
   canonical_signs(pca.components);
-  pca.explained_variance = svd.singularValues().array().square() / static_cast<double>(X.rows() - 1);
+  pca.explained_variance =
+      svd.singularValues().array().square() / static_cast<double>(X.rows() - 1);
   pca.total_variance = pca.explained_variance.sum();
   pca.explained_variance_ratio = pca.explained_variance / pca.total_variance;  // (4)
   return pca;
@@ -94,9 +101,11 @@ Pca pca_svd(const Eigen::MatrixXd& X) {
 Eigen::MatrixXd whiten(const Pca& pca, const Eigen::MatrixXd& X, Eigen::Index k) {
   mlc::require(k >= 1 && k <= pca.explained_variance.size(), "whiten",
                fmt::format("k = {} outside [1, {}]", k, pca.explained_variance.size()));
-  mlc::require(pca.explained_variance(k - 1) > 1e-12 * pca.explained_variance(0), "whiten",
-               fmt::format("component {} has variance {:.3g}: whitening would divide by ~0; keep fewer components",
-                           k, pca.explained_variance(k - 1)));
+  mlc::require(
+      pca.explained_variance(k - 1) > 1e-12 * pca.explained_variance(0), "whiten",
+      fmt::format(
+          "component {} has variance {:.3g}: whitening would divide by ~0; keep fewer components",
+          k, pca.explained_variance(k - 1)));
   // (7) W = Z Λ_k^{-1/2}
   const VectorXd inv_sd = pca.explained_variance.head(k).cwiseSqrt().cwiseInverse();
   return pca.transform(X, k) * inv_sd.asDiagonal();
@@ -129,7 +138,9 @@ Eigen::MatrixXd rbf_kernel(const Eigen::MatrixXd& X, double gamma) {
   return (-gamma * squared_distances(X, X)).array().exp();
 }
 
-Eigen::MatrixXd linear_kernel(const Eigen::MatrixXd& X) { return X * X.transpose(); }
+Eigen::MatrixXd linear_kernel(const Eigen::MatrixXd& X) {
+  return X * X.transpose();
+}
 
 double median_heuristic_gamma(const Eigen::MatrixXd& X, Eigen::Index max_points) {
   const Index m = std::min(X.rows(), max_points);
@@ -141,7 +152,8 @@ double median_heuristic_gamma(const Eigen::MatrixXd& X, Eigen::Index max_points)
     for (Index i = 0; i < j; ++i) upper.push_back(D(i, j));
   auto mid = upper.begin() + static_cast<std::ptrdiff_t>(upper.size() / 2);
   std::nth_element(upper.begin(), mid, upper.end());
-  mlc::require(*mid > 0, "median_heuristic_gamma", "the median squared distance is 0 (duplicated points)");
+  mlc::require(*mid > 0, "median_heuristic_gamma",
+               "the median squared distance is 0 (duplicated points)");
   return 1.0 / *mid;
 }
 
@@ -161,7 +173,8 @@ Eigen::MatrixXd center_kernel(const Eigen::MatrixXd& K) {
 EigenPairs top_eigenpairs(const Eigen::MatrixXd& A, Eigen::Index k, mlc::Rng& rng, double tol,
                           int max_iterations, Eigen::Index oversample) {
   const Index n = A.rows();
-  mlc::require(A.cols() == n, "top_eigenpairs", fmt::format("A must be square, got {} × {}", n, A.cols()));
+  mlc::require(A.cols() == n, "top_eigenpairs",
+               fmt::format("A must be square, got {} × {}", n, A.cols()));
   mlc::require(k >= 1 && k <= n, "top_eigenpairs", fmt::format("k = {} outside [1, {}]", k, n));
   const Index p = std::min(n, k + std::max<Index>(oversample, 0));
   // (12) Orthogonal iteration: Q ← qr(A Q). The Ritz pairs of span(Q) converge to the top
@@ -173,8 +186,8 @@ EigenPairs top_eigenpairs(const Eigen::MatrixXd& A, Eigen::Index k, mlc::Rng& rn
   MatrixXd Q = orthonormal_basis(rng.normal_matrix(n, p));
   EigenPairs out;
   for (int it = 1; it <= max_iterations; ++it) {
-    const MatrixXd AQ = A * Q;                 // O(n² p)
-    const MatrixXd H = Q.transpose() * AQ;     // Rayleigh-Ritz: p × p projected matrix
+    const MatrixXd AQ = A * Q;              // O(n² p)
+    const MatrixXd H = Q.transpose() * AQ;  // Rayleigh-Ritz: p × p projected matrix
     const Eigen::SelfAdjointEigenSolver<MatrixXd> small((H + H.transpose()) / 2);
     const MatrixXd S = small.eigenvectors().rowwise().reverse().leftCols(k);  // descending
     const VectorXd theta = small.eigenvalues().reverse().head(k);
@@ -192,9 +205,10 @@ EigenPairs top_eigenpairs(const Eigen::MatrixXd& A, Eigen::Index k, mlc::Rng& rn
 }
 
 KernelPca kernel_pca(const Eigen::MatrixXd& K, Eigen::Index k, mlc::Rng& rng) {
-  mlc::require(K.rows() == K.cols(), "kernel_pca", fmt::format("K must be square, got {} × {}", K.rows(), K.cols()));
-  const MatrixXd Kc = center_kernel(K);                 // (10)
-  const EigenPairs top = top_eigenpairs(Kc, k, rng);    // (12) K̃ α = μ α
+  mlc::require(K.rows() == K.cols(), "kernel_pca",
+               fmt::format("K must be square, got {} × {}", K.rows(), K.cols()));
+  const MatrixXd Kc = center_kernel(K);               // (10)
+  const EigenPairs top = top_eigenpairs(Kc, k, rng);  // (12) K̃ α = μ α
   KernelPca out;
   out.eigenvalues = top.values;
   out.iterations = top.iterations;
@@ -209,8 +223,10 @@ BetaSearch perplexity_search(const Eigen::Ref<const Eigen::VectorXd>& d2, Eigen:
                              double perplexity, Eigen::Ref<Eigen::VectorXd> p, double tol,
                              int max_iterations) {
   const Index n = d2.size();
-  mlc::require(p.size() == n, "perplexity_search", fmt::format("p has {} entries, d2 has {}", p.size(), n));
-  mlc::require(self >= 0 && self < n, "perplexity_search", fmt::format("self = {} outside [0, {})", self, n));
+  mlc::require(p.size() == n, "perplexity_search",
+               fmt::format("p has {} entries, d2 has {}", p.size(), n));
+  mlc::require(self >= 0 && self < n, "perplexity_search",
+               fmt::format("self = {} outside [0, {})", self, n));
   mlc::require(perplexity > 1 && perplexity < static_cast<double>(n - 1), "perplexity_search",
                fmt::format("perplexity {} must lie in (1, n − 1 = {})", perplexity, n - 1));
   // BEGIN EXERCISE tsne_perplexity_search: bisection on β so that H(P_i) = log Perp, (14)-(15)
@@ -294,7 +310,8 @@ double student_t_normaliser(const Eigen::MatrixXd& Y, Eigen::ArrayXd& w) {
 void require_tsne_shapes(const Eigen::MatrixXd& P, const Eigen::MatrixXd& Y, const char* where) {
   mlc::require(P.rows() == Y.rows() && P.cols() == Y.rows(), where,
                fmt::format("P is {} × {}, Y has {} rows", P.rows(), P.cols(), Y.rows()));
-  mlc::require(Y.rows() >= 2 && Y.cols() >= 1, where, fmt::format("Y is {} × {}", Y.rows(), Y.cols()));
+  mlc::require(Y.rows() >= 2 && Y.cols() >= 1, where,
+               fmt::format("Y is {} × {}", Y.rows(), Y.cols()));
 }
 
 }  // namespace
@@ -318,7 +335,8 @@ double tsne_kl_divergence(const Eigen::MatrixXd& P, const Eigen::MatrixXd& Y) {
   return kl;
 }
 
-Eigen::MatrixXd tsne_gradient(const Eigen::MatrixXd& P, const Eigen::MatrixXd& Y, double exaggeration) {
+Eigen::MatrixXd tsne_gradient(const Eigen::MatrixXd& P, const Eigen::MatrixXd& Y,
+                              double exaggeration) {
   require_tsne_shapes(P, Y, "tsne_gradient");
   // BEGIN EXERCISE tsne_gradient: ∂C/∂y_j = 4 Σ_i (α p_ij − q_ij) w_ij (y_j − y_i), equation (19)
   // Split as 4 [Σ_i α p_ij w_ij (y_j − y_i) − (1/Z) Σ_i w_ij² (y_j − y_i)]: attraction and
@@ -348,7 +366,8 @@ Eigen::MatrixXd tsne_gradient(const Eigen::MatrixXd& P, const Eigen::MatrixXd& Y
 
 TsneResult tsne(const Eigen::MatrixXd& P, const TsneOptions& o, mlc::Rng& rng) {
   const Index n = P.rows();
-  mlc::require(P.cols() == n && n >= 3, "tsne", fmt::format("P must be square with n >= 3, got {} × {}", n, P.cols()));
+  mlc::require(P.cols() == n && n >= 3, "tsne",
+               fmt::format("P must be square with n >= 3, got {} × {}", n, P.cols()));
   mlc::require(o.dims >= 1 && o.iterations >= 1 && o.learning_rate > 0 && o.min_gain > 0, "tsne",
                "dims, iterations, learning_rate and min_gain must be positive");
   TsneResult out;
@@ -369,7 +388,9 @@ TsneResult tsne(const Eigen::MatrixXd& P, const TsneOptions& o, mlc::Rng& rng) {
     update = momentum * update - o.learning_rate * gains.cwiseProduct(G);
     Y += update;
     Y.rowwise() -= Y.colwise().mean();  // the cost is translation invariant: keep Y centred
-    if (!Y.allFinite()) throw mlc::NumericalError(fmt::format("tsne: the embedding became non-finite at iteration {}", it + 1));
+    if (!Y.allFinite())
+      throw mlc::NumericalError(
+          fmt::format("tsne: the embedding became non-finite at iteration {}", it + 1));
     if ((it + 1) % o.record_every == 0 || it + 1 == o.iterations) {
       out.recorded_iteration.push_back(it + 1);
       out.recorded_kl.push_back(tsne_kl_divergence(P, Y));
@@ -386,10 +407,11 @@ TsneResult tsne_embed(const Eigen::MatrixXd& X, const TsneOptions& options, mlc:
 
 // ---- Measures ---------------------------------------------------------------------------
 
-double far_neighbor_fraction(const Eigen::MatrixXd& reference, const Eigen::MatrixXd& embedding, int k,
-                             double radius) {
-  mlc::require(reference.rows() == embedding.rows(), "far_neighbor_fraction",
-               fmt::format("{} reference rows, {} embedding rows", reference.rows(), embedding.rows()));
+double far_neighbor_fraction(const Eigen::MatrixXd& reference, const Eigen::MatrixXd& embedding,
+                             int k, double radius) {
+  mlc::require(
+      reference.rows() == embedding.rows(), "far_neighbor_fraction",
+      fmt::format("{} reference rows, {} embedding rows", reference.rows(), embedding.rows()));
   const Eigen::MatrixXi nn = nearest_neighbors(embedding, k);
   long far = 0;
   for (Index i = 0; i < nn.rows(); ++i)
@@ -407,7 +429,9 @@ void k_nearest_from_column(const Eigen::MatrixXd& D, Index i, int k, std::vector
   Index c = 0;
   for (Index j = 0; j < n; ++j)
     if (j != i) order[static_cast<std::size_t>(c++)] = j;
-  auto closer = [&](Index a, Index b) { return D(a, i) < D(b, i) || (D(a, i) == D(b, i) && a < b); };
+  auto closer = [&](Index a, Index b) {
+    return D(a, i) < D(b, i) || (D(a, i) == D(b, i) && a < b);
+  };
   std::partial_sort(order.begin(), order.begin() + k, order.end(), closer);
   for (int r = 0; r < k; ++r) out(r) = static_cast<int>(order[static_cast<std::size_t>(r)]);
 }
@@ -416,7 +440,8 @@ void k_nearest_from_column(const Eigen::MatrixXd& D, Index i, int k, std::vector
 
 Eigen::MatrixXi nearest_neighbors(const Eigen::MatrixXd& X, int k) {
   const Index n = X.rows();
-  mlc::require(k >= 1 && k < n, "nearest_neighbors", fmt::format("k = {} outside [1, n − 1 = {}]", k, n - 1));
+  mlc::require(k >= 1 && k < n, "nearest_neighbors",
+               fmt::format("k = {} outside [1, n − 1 = {}]", k, n - 1));
   const MatrixXd D = squared_distances(X, X);
   Eigen::MatrixXi nn(k, n);  // column i: the neighbours of i (stored transposed, returned n × k)
   std::vector<Index> order;
@@ -425,8 +450,9 @@ Eigen::MatrixXi nearest_neighbors(const Eigen::MatrixXd& X, int k) {
 }
 
 double knn_recall(const Eigen::MatrixXd& reference, const Eigen::MatrixXd& embedding, int k) {
-  mlc::require(reference.rows() == embedding.rows(), "knn_recall",
-               fmt::format("{} reference rows, {} embedding rows", reference.rows(), embedding.rows()));
+  mlc::require(
+      reference.rows() == embedding.rows(), "knn_recall",
+      fmt::format("{} reference rows, {} embedding rows", reference.rows(), embedding.rows()));
   const Eigen::MatrixXi a = nearest_neighbors(reference, k), b = nearest_neighbors(embedding, k);
   long hits = 0;
   for (Index i = 0; i < a.rows(); ++i)
@@ -437,8 +463,10 @@ double knn_recall(const Eigen::MatrixXd& reference, const Eigen::MatrixXd& embed
 
 double trustworthiness(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Y, int k) {
   const Index n = X.rows();
-  mlc::require(Y.rows() == n, "trustworthiness", fmt::format("X has {} rows, Y has {}", n, Y.rows()));
-  mlc::require(k >= 1 && 2 * k < n, "trustworthiness", fmt::format("k = {} must satisfy 1 <= k < n/2 = {}", k, n / 2.0));
+  mlc::require(Y.rows() == n, "trustworthiness",
+               fmt::format("X has {} rows, Y has {}", n, Y.rows()));
+  mlc::require(k >= 1 && 2 * k < n, "trustworthiness",
+               fmt::format("k = {} must satisfy 1 <= k < n/2 = {}", k, n / 2.0));
   const MatrixXd DX = squared_distances(X, X);
   const Eigen::MatrixXi nx = nearest_neighbors(X, k), ny = nearest_neighbors(Y, k);
   double penalty = 0.0;
@@ -462,7 +490,8 @@ double trustworthiness(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Y, int k
 Eigen::VectorXi knn_loo_labels(const Eigen::MatrixXd& Y, const Eigen::VectorXi& labels, int k) {
   mlc::require(labels.size() == Y.rows(), "knn_loo_labels",
                fmt::format("{} labels for {} points", labels.size(), Y.rows()));
-  mlc::require(labels.size() > 0 && labels.minCoeff() >= 0, "knn_loo_labels", "labels must be 0..K−1");
+  mlc::require(labels.size() > 0 && labels.minCoeff() >= 0, "knn_loo_labels",
+               "labels must be 0..K−1");
   const int K = labels.maxCoeff() + 1;
   const Eigen::MatrixXi nn = nearest_neighbors(Y, k);
   Eigen::VectorXi out(Y.rows());
@@ -488,7 +517,8 @@ int knn_graph_components(const Eigen::MatrixXd& Y, int k) {
   std::iota(parent.begin(), parent.end(), Index{0});
   auto find = [&](Index a) {
     while (parent[static_cast<std::size_t>(a)] != a) {
-      parent[static_cast<std::size_t>(a)] = parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(a)])];
+      parent[static_cast<std::size_t>(a)] =
+          parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(a)])];
       a = parent[static_cast<std::size_t>(a)];
     }
     return a;
@@ -514,7 +544,9 @@ Eigen::VectorXd mid_ranks(const Eigen::VectorXd& v) {
   VectorXd rank(n);
   for (Index s = 0; s < n;) {
     Index e = s;
-    while (e + 1 < n && v(order[static_cast<std::size_t>(e + 1)]) == v(order[static_cast<std::size_t>(s)])) ++e;
+    while (e + 1 < n &&
+           v(order[static_cast<std::size_t>(e + 1)]) == v(order[static_cast<std::size_t>(s)]))
+      ++e;
     const double mid = 0.5 * static_cast<double>(s + e) + 1.0;
     for (Index t = s; t <= e; ++t) rank(order[static_cast<std::size_t>(t)]) = mid;
     s = e + 1;

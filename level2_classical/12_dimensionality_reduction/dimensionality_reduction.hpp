@@ -124,12 +124,12 @@ struct BetaSearch {
 // H(P_i) = log(perplexity) (nats; = log2(perplexity) bits) within tol, and writes the
 // conditional distribution p_{j|i} ∝ exp(−β d2_j), p_{i|i} = 0, into p (n entries).
 BetaSearch perplexity_search(const Eigen::Ref<const Eigen::VectorXd>& d2, Eigen::Index self,
-                             double perplexity, Eigen::Ref<Eigen::VectorXd> p,
-                             double tol = 1e-5, int max_iterations = 200);
+                             double perplexity, Eigen::Ref<Eigen::VectorXd> p, double tol = 1e-5,
+                             int max_iterations = 200);
 
 struct Affinities {
-  Eigen::MatrixXd P;          // (16) n × n joint p_ij = (p_{j|i} + p_{i|j}) / 2n, symmetric, Σ = 1
-  Eigen::VectorXd beta;       // n calibrated precisions
+  Eigen::MatrixXd P;     // (16) n × n joint p_ij = (p_{j|i} + p_{i|j}) / 2n, symmetric, Σ = 1
+  Eigen::VectorXd beta;  // n calibrated precisions
   double max_entropy_error = 0;  // max_i |H(P_i) − log perplexity| (nats)
   long total_iterations = 0;     // bisection steps summed over points
 };
@@ -153,20 +153,20 @@ struct TsneOptions {
   int iterations = 750;
   int dims = 2;
   double learning_rate = 200;
-  double early_exaggeration = 4;   // α in (19) for the first exaggeration_iterations
+  double early_exaggeration = 4;  // α in (19) for the first exaggeration_iterations
   int exaggeration_iterations = 100;
   double initial_momentum = 0.5;
   double final_momentum = 0.8;
-  int momentum_switch = 250;       // iteration at which the momentum becomes final_momentum
-  double min_gain = 0.01;          // Jacobs (1988) gains: +0.2 on a sign flip, ×0.8 otherwise
-  double init_stddev = 1e-2;       // y_i ~ N(0, 10⁻⁴ I)
-  int record_every = 50;           // KL recorded every so many iterations (and at the end)
+  int momentum_switch = 250;  // iteration at which the momentum becomes final_momentum
+  double min_gain = 0.01;     // Jacobs (1988) gains: +0.2 on a sign flip, ×0.8 otherwise
+  double init_stddev = 1e-2;  // y_i ~ N(0, 10⁻⁴ I)
+  int record_every = 50;      // KL recorded every so many iterations (and at the end)
 };
 
 struct TsneResult {
-  Eigen::MatrixXd Y;                 // n × dims embedding, centred
+  Eigen::MatrixXd Y;  // n × dims embedding, centred
   std::vector<int> recorded_iteration;
-  std::vector<double> recorded_kl;   // KL(P ‖ Q) (without exaggeration) at those iterations
+  std::vector<double> recorded_kl;  // KL(P ‖ Q) (without exaggeration) at those iterations
   double final_kl = 0;
 };
 
@@ -185,8 +185,8 @@ Eigen::MatrixXi nearest_neighbors(const Eigen::MatrixXd& X, int k);
 double knn_recall(const Eigen::MatrixXd& reference, const Eigen::MatrixXd& embedding, int k);
 // Fraction of the (point, embedding k-NN) pairs that are farther apart than `radius` in
 // `reference` (e.g. on the unrolled sheet of a swiss roll): false neighbours from a fold.
-double far_neighbor_fraction(const Eigen::MatrixXd& reference, const Eigen::MatrixXd& embedding, int k,
-                             double radius);
+double far_neighbor_fraction(const Eigen::MatrixXd& reference, const Eigen::MatrixXd& embedding,
+                             int k, double radius);
 // (21) Trustworthiness of Venna & Kaski: 1 − 2/(n k (2n − 3k − 1)) Σ_i Σ_{j ∈ U_k(i)}
 // (r(i, j) − k), where U_k(i) are the embedding's k neighbours of i that are not among
 // its k input neighbours and r(i, j) is the rank of j among i's input neighbours. In

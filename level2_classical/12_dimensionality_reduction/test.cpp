@@ -10,9 +10,9 @@
 #include <iostream>
 #include <numeric>
 
-#include <boost/math/tools/roots.hpp>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <boost/math/tools/roots.hpp>
 
 #include "linear_algebra.hpp"
 #include "mlc/data.hpp"
@@ -52,7 +52,9 @@ MatrixXd align_signs(const MatrixXd& A, const MatrixXd& B) {
   return out;
 }
 
-MatrixXd subset_rows(const MatrixXd& X, Index n) { return X.topRows(n); }
+MatrixXd subset_rows(const MatrixXd& X, Index n) {
+  return X.topRows(n);
+}
 
 // ---- PCA ------------------------------------------------------------------------------
 
@@ -77,8 +79,19 @@ TEST(Pca, DigitsRatiosMatchTheFromScratchJacobiSvdOfLesson1_2) {
   const VectorXd ratio = s2 / s2.sum();
   const dr::Pca a = dr::pca_svd(digits().X);
   EXPECT_ALLCLOSE(a.explained_variance_ratio.head(10), ratio.head(10), 1e-10);
-  EXPECT_ALLCLOSE(a.explained_variance.head(10), s2.head(10) / static_cast<double>(digits().n() - 1),
+  EXPECT_ALLCLOSE(a.explained_variance.head(10),
+                  s2.head(10) / static_cast<double>(digits().n() - 1),
                   1e-8 * a.explained_variance(0));
+}
+
+TEST(Pca, DigitsRatiosMatchScikitLearnsPrintedValues) {
+  // PCA().explained_variance_ratio_[:10] on load_digits().data, printed to 8 decimals
+  // (Zheng & Casari, Feature Engineering for Machine Learning, O'Reilly 2018, ch. 6).
+  const double sklearn[10] = {0.14890594, 0.13618771, 0.11794594, 0.08409979, 0.05782415,
+                              0.0491691,  0.04315987, 0.03661373, 0.03353248, 0.03078806};
+  const dr::Pca p = dr::pca_eigen(digits().X);
+  for (int k = 0; k < 10; ++k)
+    EXPECT_NEAR(p.explained_variance_ratio(k), sklearn[k], 5e-9) << "component " << k + 1;
 }
 
 TEST(Pca, ScoresAreUncorrelatedWithVariancesEqualToTheEigenvalues) {
@@ -107,7 +120,8 @@ TEST(Pca, WhitenedCovarianceIsTheIdentity) {
   const dr::Pca p = dr::pca_svd(X);
   EXPECT_ALLCLOSE(dr::covariance_matrix(dr::whiten(p, X, 5)), MatrixXd::Identity(5, 5), 1e-10);
   const dr::Pca pd = dr::pca_svd(digits().X);
-  EXPECT_ALLCLOSE(dr::covariance_matrix(dr::whiten(pd, digits().X, 30)), MatrixXd::Identity(30, 30), 1e-10);
+  EXPECT_ALLCLOSE(dr::covariance_matrix(dr::whiten(pd, digits().X, 30)), MatrixXd::Identity(30, 30),
+                  1e-10);
   // A zero-variance component cannot be whitened (digits has constant pixels).
   EXPECT_THROW(dr::whiten(pd, digits().X, 64), std::invalid_argument);
 }
@@ -200,7 +214,8 @@ TEST(Tsne, PerplexitySearchMatchesBoostRootFinding) {
     // Reference β: the root of H(β) = log Perp by TOMS 748 (Boost.Math).
     auto f = [&](double b) { return entropy_of(d2, 3, b) - std::log(perplexity); };
     boost::uintmax_t max_iter = 200;
-    const auto [lo, hi] = boost::math::tools::toms748_solve(f, 1e-8, 100.0, boost::math::tools::eps_tolerance<double>(50), max_iter);
+    const auto [lo, hi] = boost::math::tools::toms748_solve(
+        f, 1e-8, 100.0, boost::math::tools::eps_tolerance<double>(50), max_iter);
     const double beta_ref = 0.5 * (lo + hi);
     // |Δβ| ≈ |ΔH| / |dH/dβ|: with |ΔH| <= 1e-5 and the slope estimated by a difference.
     const double slope = std::abs(f(beta_ref * 1.001) - f(beta_ref * 0.999)) / (0.002 * beta_ref);
@@ -232,14 +247,17 @@ TEST(Tsne, GradientMatchesCentralDifferencesOfKl) {
   const MatrixXd Y = rng.normal_matrix(14, 2);
   const auto r = mlc::gradcheck([&](const MatrixXd& Z) { return dr::tsne_kl_divergence(P, Z); },
                                 dr::tsne_gradient(P, Y), Y, kStep);
-  EXPECT_TRUE(r.passes(1e-6)) << "max relative error " << r.max_relative_error << " at " << r.worst_index
-                              << ": " << dr::tsne_gradient(P, Y)(r.worst_index) << " vs " << r.numerical(r.worst_index);
+  EXPECT_TRUE(r.passes(1e-6)) << "max relative error " << r.max_relative_error << " at "
+                              << r.worst_index << ": " << dr::tsne_gradient(P, Y)(r.worst_index)
+                              << " vs " << r.numerical(r.worst_index);
   // In three dimensions too.
   const MatrixXd Y3 = rng.normal_matrix(14, 3);
   const auto r3 = mlc::gradcheck([&](const MatrixXd& Z) { return dr::tsne_kl_divergence(P, Z); },
                                  dr::tsne_gradient(P, Y3), Y3, kStep);
-  EXPECT_TRUE(r3.passes(1e-6)) << "max relative error " << r3.max_relative_error << " at " << r3.worst_index
-                               << ": " << dr::tsne_gradient(P, Y3)(r3.worst_index) << " vs " << r3.numerical(r3.worst_index) << " abs " << r3.max_absolute_error;
+  EXPECT_TRUE(r3.passes(1e-6)) << "max relative error " << r3.max_relative_error << " at "
+                               << r3.worst_index << ": " << dr::tsne_gradient(P, Y3)(r3.worst_index)
+                               << " vs " << r3.numerical(r3.worst_index) << " abs "
+                               << r3.max_absolute_error;
 }
 
 TEST(Tsne, ExaggeratedGradientIsTheGradientOfScaledAttractionPlusRepulsion) {
@@ -278,7 +296,8 @@ TEST(Tsne, KlDecreasesAndSeparatedBlobsStaySeparated) {
   const dr::TsneResult r = dr::tsne_embed(blobs.X, o, rng);
   // After the exaggeration phase (iteration 100) the KL never rises by more than a small
   // fraction (momentum can overshoot slightly), and it ends well below its value there.
-  for (std::size_t i = 4; i + 1 < r.recorded_kl.size(); ++i) EXPECT_LE(r.recorded_kl[i + 1], r.recorded_kl[i] * 1.01);
+  for (std::size_t i = 4; i + 1 < r.recorded_kl.size(); ++i)
+    EXPECT_LE(r.recorded_kl[i + 1], r.recorded_kl[i] * 1.01);
   EXPECT_LT(r.final_kl, 0.9 * r.recorded_kl[3]);
   const VectorXi y = blobs.labels();
   EXPECT_EQ(model_evaluation::accuracy(y, dr::knn_loo_labels(r.Y, y, 5)), 1.0);
@@ -324,7 +343,8 @@ TEST(Measures, SpearmanOnHandExamples) {
   EXPECT_NEAR(dr::spearman_correlation(a, a.array().exp().matrix()), 1.0, 1e-15);
   EXPECT_NEAR(dr::spearman_correlation(a, -a), -1.0, 1e-15);
   // Ties: ranks of (1, 2, 2, 3) are (1, 2.5, 2.5, 4); with (1, 2, 3, 4) ρ = 4.5 / sqrt(4.5 · 5).
-  const VectorXd t = (VectorXd(4) << 1, 2, 2, 3).finished(), u = (VectorXd(4) << 1, 2, 3, 4).finished();
+  const VectorXd t = (VectorXd(4) << 1, 2, 2, 3).finished(),
+                 u = (VectorXd(4) << 1, 2, 3, 4).finished();
   EXPECT_NEAR(dr::spearman_correlation(t, u), 4.5 / std::sqrt(4.5 * 5.0), 1e-14);
 }
 
@@ -341,8 +361,8 @@ TEST(FailureModes, PcaFoldsTheSwissRollWhileTsneKeepsNeighbourhoods) {
   const double recall_tsne = dr::knn_recall(roll.intrinsic, Yt, 10);
   const double far_pca = dr::far_neighbor_fraction(roll.intrinsic, Yp, 10, 10.0);
   const double far_tsne = dr::far_neighbor_fraction(roll.intrinsic, Yt, 10, 10.0);
-  std::cout << "recall PCA " << recall_pca << " t-SNE " << recall_tsne << "; far PCA " << far_pca << " t-SNE "
-            << far_tsne << "\n";
+  std::cout << "recall PCA " << recall_pca << " t-SNE " << recall_tsne << "; far PCA " << far_pca
+            << " t-SNE " << far_tsne << "\n";
   // Deterministic (fixed seed). Measured 0.53 vs 0.84 and 0.10 vs 0.01 at this size; the
   // assertions keep wide margins around the ordering.
   EXPECT_LT(recall_pca, 0.7);
@@ -398,10 +418,12 @@ TEST(FailureModes, LowPerplexityFragmentsTheDigitsMap) {
     return dr::tsne_embed(X, o, rng).Y;
   };
   const MatrixXd low = embed(2), normal = embed(30);
-  const int c_low = dr::knn_graph_components(low, 5), c_normal = dr::knn_graph_components(normal, 5);
-  const double t_low = dr::trustworthiness(X, low, 10), t_normal = dr::trustworthiness(X, normal, 10);
-  std::cout << "components " << c_low << " vs " << c_normal << "; trustworthiness " << t_low << " vs " << t_normal
-            << "\n";
+  const int c_low = dr::knn_graph_components(low, 5),
+            c_normal = dr::knn_graph_components(normal, 5);
+  const double t_low = dr::trustworthiness(X, low, 10),
+               t_normal = dr::trustworthiness(X, normal, 10);
+  std::cout << "components " << c_low << " vs " << c_normal << "; trustworthiness " << t_low
+            << " vs " << t_normal << "\n";
   // Deterministic (fixed seed); measured 20 vs 11 islands and 0.956 vs 0.992 at this size
   // (29 vs 10 on 600 digits in the full run): the map shatters and gains false neighbours.
   EXPECT_GE(c_low, 1.5 * c_normal);
@@ -417,7 +439,8 @@ TEST(Program, QuickRunReportsTheDigitsRatiosExactly) {
   const auto metrics = mlc::testing::read_metrics(dir.path());
   const dr::Pca p = dr::pca_eigen(digits().X);
   for (int k = 0; k < 10; ++k)
-    EXPECT_NEAR(metrics.at(fmt::format("digits.pca.explained_variance_ratio[{}]", k)), p.explained_variance_ratio(k), 1e-6);
+    EXPECT_NEAR(metrics.at(fmt::format("digits.pca.explained_variance_ratio[{}]", k)),
+                p.explained_variance_ratio(k), 1e-6);
   EXPECT_FALSE(metrics.contains("digits.pca.explained_variance_ratio[10]"));
 }
 
