@@ -18,12 +18,14 @@ namespace mlc {
 
 namespace {
 
-// Okabe & Ito's colour-blind-safe palette, then black and grey.
-constexpr std::array<const char*, 9> kPalette = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
-                                                 "#56B4E9", "#F0E442", "#000000", "#999999"};
+// Okabe & Ito's colour-blind-safe palette, black and grey, then three of Tol's muted
+// colours, so that ten classes (digits) get ten distinct colours.
+constexpr std::array<const char*, 12> kPalette = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+                                                  "#F0E442", "#000000", "#999999", "#882255", "#44AA99", "#999933"};
 // The same hues lightened, for decision regions under the points.
-constexpr std::array<const char*, 9> kLightPalette = {"#B3D4E8", "#F2CCB3", "#B3E2D5", "#F0D7E5", "#F8E0B3",
-                                                      "#CCE9F9", "#FBF8C4", "#B3B3B3", "#E0E0E0"};
+constexpr std::array<const char*, 12> kLightPalette = {"#B3D4E8", "#F2CCB3", "#B3E2D5", "#F0D7E5",
+                                                       "#F8E0B3", "#CCE9F9", "#FBF8C4", "#B3B3B3",
+                                                       "#E0E0E0", "#DBBDCC", "#C7E6E0", "#E0E0C2"};
 
 const char* color_of(int i) { return kPalette[static_cast<std::size_t>(i) % kPalette.size()]; }
 

@@ -254,6 +254,37 @@ ReliabilityDiagram reliability_diagram(const Eigen::VectorXi& y_true, const Eige
   return d;
 }
 
+// ---- Metrics of class probabilities (multiclass) ----------------------------------------
+
+double multiclass_log_loss(const Eigen::VectorXi& y, const Eigen::MatrixXd& P) {
+  require_same_size("multiclass_log_loss", y.size(), P.rows());
+  Eigen::VectorXd p_true(y.size());
+  for (Eigen::Index i = 0; i < y.size(); ++i) {
+    mlc::require(y(i) >= 0 && y(i) < P.cols(), "multiclass_log_loss", fmt::format("label {} out of range", y(i)));
+    p_true(i) = P(i, y(i));
+  }
+  return log_loss(Eigen::VectorXi::Ones(y.size()), p_true);
+}
+
+double multiclass_brier(const Eigen::VectorXi& y, const Eigen::MatrixXd& P) {
+  require_same_size("multiclass_brier", y.size(), P.rows());
+  double total = 0;
+  for (Eigen::Index c = 0; c < P.cols(); ++c)
+    total += brier_score((y.array() == static_cast<int>(c)).cast<int>(), P.col(c));
+  return total;
+}
+
+TopLabel top_label(const Eigen::VectorXi& y, const Eigen::MatrixXd& P) {
+  require_same_size("top_label", y.size(), P.rows());
+  TopLabel t{Eigen::VectorXi(y.size()), Eigen::VectorXd(y.size())};
+  for (Eigen::Index i = 0; i < y.size(); ++i) {
+    Eigen::Index best = 0;
+    t.confidence(i) = P.row(i).maxCoeff(&best);
+    t.correct(i) = best == y(i) ? 1 : 0;
+  }
+  return t;
+}
+
 // ---- Metrics of regression --------------------------------------------------------------
 
 double mean_squared_error(const Eigen::VectorXd& y_true, const Eigen::VectorXd& y_pred) {

@@ -95,6 +95,21 @@ struct ReliabilityDiagram {
 ReliabilityDiagram reliability_diagram(const Eigen::VectorXi& y_true,
                                        const Eigen::VectorXd& probability, int bins = 10);
 
+// ---- Metrics of class probabilities (multiclass) ----------------------------------------
+// P is n × K with rows of class probabilities; y holds classes 0..K-1.
+
+// Mean −log P(i, y_i), clipped at 1e-15 as log_loss (10).
+double multiclass_log_loss(const Eigen::VectorXi& y_true, const Eigen::MatrixXd& P);
+// Σ_c mean_i (P(i, c) − [y_i = c])², the sum of the one-vs-rest Brier scores (9).
+double multiclass_brier(const Eigen::VectorXi& y_true, const Eigen::MatrixXd& P);
+// Top-label (confidence) calibration: whether argmax_c P(i, c) is right, against the
+// largest probability; pass both to reliability_diagram.
+struct TopLabel {
+  Eigen::VectorXi correct;     // [n] 1 when argmax_c P(i, c) = y_i (ties: lowest class)
+  Eigen::VectorXd confidence;  // [n] max_c P(i, c)
+};
+TopLabel top_label(const Eigen::VectorXi& y_true, const Eigen::MatrixXd& P);
+
 // ---- Metrics of regression --------------------------------------------------------------
 
 // Mean squared error (1/n) Σ (y_i − ŷ_i)² and mean absolute error (1/n) Σ |y_i − ŷ_i|.  (15)

@@ -234,6 +234,18 @@ TEST(Protocol, EvaluateOnSplitsStandardizesWithTrainingStatisticsAndRepeats) {
   EXPECT_GT(summary.mean("test_accuracy"), 0.6);  // far above chance (1/3); measured ≈ 0.79
 }
 
+TEST(Multiclass, LogLossBrierAndTopLabelOnAHandExample) {
+  Eigen::MatrixXd P(3, 3);
+  P << 0.7, 0.2, 0.1, 0.1, 0.1, 0.8, 0.3, 0.3, 0.4;
+  const auto y = ints({0, 1, 2});
+  EXPECT_NEAR(me::multiclass_log_loss(y, P), -(std::log(0.7) + std::log(0.1) + std::log(0.4)) / 3, 1e-14);
+  const double brier = ((0.09 + 0.04 + 0.01) + (0.01 + 0.81 + 0.64) + (0.09 + 0.09 + 0.36)) / 3;
+  EXPECT_NEAR(me::multiclass_brier(y, P), brier, 1e-14);
+  const auto t = me::top_label(y, P);
+  EXPECT_EQ(t.correct, ints({1, 0, 1}));
+  EXPECT_ALLCLOSE(t.confidence, doubles({0.7, 0.8, 0.4}), 0);
+}
+
 TEST(Regression, MetricsOnAHandExample) {
   const auto y = doubles({1, 2, 3, 4}), p = doubles({1, 2, 4, 2});
   EXPECT_DOUBLE_EQ(me::mean_squared_error(y, p), (0 + 0 + 1 + 4) / 4.0);

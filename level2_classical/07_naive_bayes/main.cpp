@@ -94,7 +94,7 @@ double wine_gaussian(mlc::Report& report, const mlc::Options& opt, int repeats) 
             {"test_accuracy", me::accuracy(yte, pred)},
             {"train_accuracy",
              me::accuracy(ytr, nb::predict(nb::gaussian_joint_log_likelihood(model, train.X)))},
-            {"log_loss", nb::multiclass_log_loss(yte, P)},
+            {"log_loss", me::multiclass_log_loss(yte, P)},
             {"nearest_centroid", me::accuracy(yte, me::nearest_centroid(train.X, ytr, test.X))},
             {"majority", me::accuracy(yte, majority)}};
       });
@@ -210,10 +210,10 @@ DuplicatedRuns duplicated_runs(const mlc::Dataset& data, int repeats, std::uint6
             }
             const nb::GaussianNB model = nb::gaussian_nb_fit(A, ytr, K);
             const Eigen::MatrixXd P = nb::posterior(nb::gaussian_joint_log_likelihood(model, B));
-            const nb::TopLabel t = nb::top_label(yte, P);
+            const me::TopLabel t = me::top_label(yte, P);
             out[key + ".accuracy"] = t.correct.cast<double>().mean();
-            out[key + ".log_loss"] = nb::multiclass_log_loss(yte, P);
-            out[key + ".brier"] = nb::multiclass_brier(yte, P);
+            out[key + ".log_loss"] = me::multiclass_log_loss(yte, P);
+            out[key + ".brier"] = me::multiclass_brier(yte, P);
             out[key + ".ece"] =
                 me::reliability_diagram(t.correct, t.confidence, 10).expected_calibration_error;
             // "piles up at 0/1": share of the n·K posteriors within 10⁻³ of 0 or 1
@@ -501,7 +501,7 @@ void text_task(mlc::Report& report, const mlc::Options& opt, int repeats) {
         out["test_accuracy"] = me::accuracy(yte, pred);
         out["train_accuracy"] =
             me::accuracy(ytr, nb::predict(nb::multinomial_joint_log_likelihood(model, Xtr)));
-        out["log_loss"] = nb::multiclass_log_loss(yte, nb::posterior(J));
+        out["log_loss"] = me::multiclass_log_loss(yte, nb::posterior(J));
         confusion += me::confusion_matrix(yte, pred, K);
         int majority = 0;
         for (int c = 1; c < K; ++c) {

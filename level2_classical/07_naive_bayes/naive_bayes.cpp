@@ -265,35 +265,4 @@ Eigen::MatrixXd pca_rotation_transform(const PcaRotation& pca, const Eigen::Matr
   return (X.rowwise() - pca.mean) * pca.rotation;
 }
 
-// ---- Multiclass scores from model_evaluation -----------------------------------------------
-
-namespace me = model_evaluation;
-
-double multiclass_log_loss(const Eigen::VectorXi& y, const Eigen::MatrixXd& P) {
-  mlc::require(y.size() == P.rows(), "multiclass_log_loss", "one label per row of P");
-  Eigen::VectorXd p_true(y.size());
-  for (Eigen::Index i = 0; i < y.size(); ++i) p_true(i) = P(i, y(i));
-  return me::log_loss(Eigen::VectorXi::Ones(y.size()), p_true);
-}
-
-double multiclass_brier(const Eigen::VectorXi& y, const Eigen::MatrixXd& P) {
-  mlc::require(y.size() == P.rows(), "multiclass_brier", "one label per row of P");
-  double total = 0;
-  for (Eigen::Index c = 0; c < P.cols(); ++c) {
-    total += me::brier_score((y.array() == static_cast<int>(c)).cast<int>(), P.col(c));
-  }
-  return total;
-}
-
-TopLabel top_label(const Eigen::VectorXi& y, const Eigen::MatrixXd& P) {
-  mlc::require(y.size() == P.rows(), "top_label", "one label per row of P");
-  TopLabel t{Eigen::VectorXi(y.size()), Eigen::VectorXd(y.size())};
-  const Eigen::VectorXi pred = predict(P);
-  for (Eigen::Index i = 0; i < y.size(); ++i) {
-    t.correct(i) = pred(i) == y(i) ? 1 : 0;
-    t.confidence(i) = P.row(i).maxCoeff();
-  }
-  return t;
-}
-
 }  // namespace naive_bayes

@@ -110,21 +110,6 @@ struct PcaRotation {
 PcaRotation pca_rotation_fit(const Eigen::MatrixXd& X, double rel_tol = 1e-10);
 Eigen::MatrixXd pca_rotation_transform(const PcaRotation& pca, const Eigen::MatrixXd& X);
 
-// ---- Multiclass scores, composed from model_evaluation's binary metrics -------------------
-// (Not re-implementations: each calls model_evaluation; candidates for that library.)
-
-// Mean −log p(y_i | x_i) = model_evaluation::log_loss(all ones, P(i, y_i)) (clipped at 1e-15).
-double multiclass_log_loss(const Eigen::VectorXi& y, const Eigen::MatrixXd& P);
-// Σ_c mean_i (P(i, c) − [y_i = c])² = Σ_c model_evaluation::brier_score([y = c], P(:, c)).
-double multiclass_brier(const Eigen::VectorXi& y, const Eigen::MatrixXd& P);
-// Top-label (confidence) calibration: model_evaluation::reliability_diagram of
-// "prediction correct" against the largest posterior max_c P(i, c).
-struct TopLabel {
-  Eigen::VectorXi correct;     // [n] 1 when argmax_c P(i, c) = y_i
-  Eigen::VectorXd confidence;  // [n] max_c P(i, c)
-};
-TopLabel top_label(const Eigen::VectorXi& y, const Eigen::MatrixXd& P);
-
 // ---- Text: speeches, tokens, bags of words ------------------------------------------------
 
 struct Speech {
