@@ -19,6 +19,7 @@
 #include "mlc/cli.hpp"
 #include "mlc/plot.hpp"
 #include "mlc/report.hpp"
+#include "mlc/stats.hpp"
 #include "mlc/timer.hpp"
 
 namespace it = information_theory;
@@ -40,14 +41,7 @@ struct MeanSd {
   double mean = 0.0, sd = 0.0;
 };
 
-MeanSd mean_sd_of(const std::vector<double>& v) {
-  MeanSd r;
-  for (double x : v) r.mean += x;
-  r.mean /= static_cast<double>(v.size());
-  for (double x : v) r.sd += (x - r.mean) * (x - r.mean);
-  r.sd = v.size() > 1 ? std::sqrt(r.sd / static_cast<double>(v.size() - 1)) : 0.0;
-  return r;
-}
+MeanSd mean_sd_of(const std::vector<double>& v) { return {mlc::mean(v), mlc::sample_sd(v)}; }
 
 Eigen::VectorXd to_vector(const std::vector<double>& v) {
   return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));

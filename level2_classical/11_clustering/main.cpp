@@ -24,6 +24,7 @@
 #include "mlc/error.hpp"
 #include "mlc/plot.hpp"
 #include "mlc/report.hpp"
+#include "mlc/stats.hpp"
 #include "mlc/rng.hpp"
 #include "mlc/timer.hpp"
 
@@ -54,19 +55,6 @@ const mlc::LessonInfo kLesson{
 std::string cell(mlc::Report& report, const std::string& name, double value, int sig = 4) {
   report.metric(name, value);
   return mlc::num(value, sig);
-}
-
-double mean_of(const std::vector<double>& v) {
-  double s = 0.0;
-  for (double x : v) s += x;
-  return s / static_cast<double>(v.size());
-}
-double sd_of(const std::vector<double>& v) {  // sample standard deviation (0 for one value)
-  if (v.size() < 2) return 0.0;
-  const double m = mean_of(v);
-  double s = 0.0;
-  for (double x : v) s += (x - m) * (x - m);
-  return std::sqrt(s / static_cast<double>(v.size() - 1));
 }
 
 // For display only: renames clusters so that each takes the colour of the true class it
@@ -215,16 +203,16 @@ void iris_experiment(mlc::Report& report, const mlc::Options& opt, IrisResult& o
     }
     report.timing(key + ".kmeans.fit_seconds", fit_km / repeats);
     report.timing(key + ".gmm.fit_seconds", fit_gmm / repeats);
-    report.metric(key + ".kmeans.adjusted_rand_index", mean_of(ari_km));
-    report.metric(key + ".kmeans.adjusted_rand_index_sd", sd_of(ari_km));
-    report.metric(key + ".gmm.adjusted_rand_index", mean_of(ari_gmm));
-    report.metric(key + ".gmm.adjusted_rand_index_sd", sd_of(ari_gmm));
-    report.metric(key + ".kmeans.silhouette", mean_of(sil_km));
-    rows.push_back({label, mlc::mean_sd(mean_of(ari_km), sd_of(ari_km)),
-                    mlc::mean_sd(mean_of(ari_gmm), sd_of(ari_gmm)),
-                    mlc::mean_sd(mean_of(sil_km), sd_of(sil_km))});
+    report.metric(key + ".kmeans.adjusted_rand_index", mlc::mean(ari_km));
+    report.metric(key + ".kmeans.adjusted_rand_index_sd", mlc::sample_sd(ari_km));
+    report.metric(key + ".gmm.adjusted_rand_index", mlc::mean(ari_gmm));
+    report.metric(key + ".gmm.adjusted_rand_index_sd", mlc::sample_sd(ari_gmm));
+    report.metric(key + ".kmeans.silhouette", mlc::mean(sil_km));
+    rows.push_back({label, mlc::mean_sd(mlc::mean(ari_km), mlc::sample_sd(ari_km)),
+                    mlc::mean_sd(mlc::mean(ari_gmm), mlc::sample_sd(ari_gmm)),
+                    mlc::mean_sd(mlc::mean(sil_km), mlc::sample_sd(sil_km))});
     fmt::print("  iris {:<13} ARI k-means {:.4f}  GMM {:.4f}  (best of {} inits, {} seeds)\n",
-               label, mean_of(ari_km), mean_of(ari_gmm), n_init, repeats);
+               label, mlc::mean(ari_km), mlc::mean(ari_gmm), n_init, repeats);
   }
   report.section("Iris: k-means and a full-covariance GMM");
   report.text(fmt::format(
