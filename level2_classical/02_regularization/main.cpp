@@ -33,7 +33,10 @@ namespace me = model_evaluation;
 namespace {
 
 const mlc::LessonInfo kLesson{
-    "regularization", "level2_classical", "2.2", "Regularization: ridge, lasso, elastic net",
+    "regularization",
+    "level2_classical",
+    "2.2",
+    "Regularization: ridge, lasso, elastic net",
     "Ridge regression in closed form (Cholesky and SVD, effective degrees of freedom), lasso and "
     "elastic net by cyclic coordinate descent with soft thresholding (covariance updates, active "
     "set, warm starts, duality gap), regularization paths on the diabetes data (the lasso's order "
@@ -60,7 +63,8 @@ int count_nonzero(const Eigen::VectorXd& w) {
   return static_cast<int>((w.array() != 0.0).count());
 }
 
-std::string join_names(const std::vector<Eigen::Index>& idx, const std::vector<std::string>& names) {
+std::string join_names(const std::vector<Eigen::Index>& idx,
+                       const std::vector<std::string>& names) {
   std::vector<std::string> out;
   for (auto j : idx) out.push_back(names[static_cast<std::size_t>(j)]);
   return fmt::format("{}", fmt::join(out, ", "));
@@ -106,9 +110,10 @@ void paths_experiment(const mlc::Dataset& data, mlc::Report& report) {
     const Eigen::Index j = order[step];
     Eigen::Index k = 0;
     while (lasso.coefs(j, k) == 0.0) ++k;
-    rows.push_back({std::to_string(step + 1), names[static_cast<std::size_t>(j)],
-                    mlc::num(lambdas(k), 4), mlc::num(lambdas(k) / lmax, 3),
-                    step < kLarsOrder.size() ? names[static_cast<std::size_t>(kLarsOrder[step])] : ""});
+    rows.push_back(
+        {std::to_string(step + 1), names[static_cast<std::size_t>(j)], mlc::num(lambdas(k), 4),
+         mlc::num(lambdas(k) / lmax, 3),
+         step < kLarsOrder.size() ? names[static_cast<std::size_t>(kLarsOrder[step])] : ""});
   }
   std::vector<double> order_d(order.begin(), order.end());
   report.metric("diabetes.lasso.lambda_max", lmax);
@@ -116,18 +121,23 @@ void paths_experiment(const mlc::Dataset& data, mlc::Report& report) {
   report.metric("diabetes.lasso.entry_order_matching_lars_prefix", matching_prefix);
   report.metric("diabetes.lasso.path_max_relative_duality_gap", lasso.max_duality_gap);
   report.metric("diabetes.lasso.path_sweeps", lasso.sweeps);
-  fmt::print("Lasso path on diabetes (442 rows standardized, 400 λ from λ_max = {:.4g}): enters {}\n",
-             lmax, join_names(order, names));
+  fmt::print(
+      "Lasso path on diabetes (442 rows standardized, 400 λ from λ_max = {:.4g}): enters {}\n",
+      lmax, join_names(order, names));
   report.text(fmt::format(
       "All 442 rows standardized (as in Efron et al. 2004), objective (1) with α = 1, 400 values "
       "of λ from λ_max = max|x_jᵀy|/n = {} down to 10⁻⁴ λ_max, warm-started coordinate descent; "
-      "{} sweeps in all, the largest relative duality gap along the path {}. Order of entry, beside the "
+      "{} sweeps in all, the largest relative duality gap along the path {}. Order of entry, "
+      "beside the "
       "LARS/lasso order of Efron et al. (2004), Fig. 1 and Table 1: the first {} of 10 agree.",
       mlc::num(lmax), lasso.sweeps, mlc::num(lasso.max_duality_gap, 2), matching_prefix));
   report.table({"step", "enters (ours)", "λ at entry", "λ / λ_max", "Efron et al. (2004)"}, rows);
 
   mlc::Figure fig("Lasso coefficient path, diabetes (standardized)");
-  fig.xlabel("λ (log scale)").ylabel("coefficient (per sd of feature)").logx().legend("outside right");
+  fig.xlabel("λ (log scale)")
+      .ylabel("coefficient (per sd of feature)")
+      .logx()
+      .legend("outside right");
   for (Eigen::Index j = 0; j < X.cols(); ++j) {
     fig.line(lambdas, lasso.coefs.row(j).transpose(), names[static_cast<std::size_t>(j)]);
   }
@@ -143,7 +153,10 @@ void paths_experiment(const mlc::Dataset& data, mlc::Report& report) {
     ridge_coefs.col(k) = svd.fit(ridge_lambdas(k)).w;
   }
   mlc::Figure rfig("Ridge coefficient path, diabetes (standardized)");
-  rfig.xlabel("λ (log scale)").ylabel("coefficient (per sd of feature)").logx().legend("outside right");
+  rfig.xlabel("λ (log scale)")
+      .ylabel("coefficient (per sd of feature)")
+      .logx()
+      .legend("outside right");
   for (Eigen::Index j = 0; j < X.cols(); ++j) {
     rfig.line(ridge_lambdas, ridge_coefs.row(j).transpose(), names[static_cast<std::size_t>(j)]);
   }
@@ -154,14 +167,14 @@ void paths_experiment(const mlc::Dataset& data, mlc::Report& report) {
   std::vector<std::vector<std::string>> df_rows;
   for (double lam : {1e-4, 1e-2, 1e-1, 1.0, 10.0, 100.0}) {
     const double df = svd.degrees_of_freedom(lam);
-    df_rows.push_back({mlc::num(lam), mlc::num(df, 4),
-                       mlc::num(svd.fit(lam).w.norm(), 4)});
+    df_rows.push_back({mlc::num(lam), mlc::num(df, 4), mlc::num(svd.fit(lam).w.norm(), 4)});
     report.metric(fmt::format("diabetes.ridge.df_at_lambda_{}", mlc::num(lam)), df);
   }
   // Cholesky vs SVD agreement on this design.
   double max_diff = 0;
   for (double lam : {1e-3, 1e-1, 10.0}) {
-    max_diff = std::max(max_diff, (rg::ridge_cholesky(X, y, lam).w - svd.fit(lam).w).cwiseAbs().maxCoeff());
+    max_diff = std::max(max_diff,
+                        (rg::ridge_cholesky(X, y, lam).w - svd.fit(lam).w).cwiseAbs().maxCoeff());
   }
   report.metric("diabetes.ridge.cholesky_vs_svd_max_abs_diff", max_diff);
   const Eigen::VectorXd s = svd.singular_values();
@@ -203,12 +216,13 @@ void cv_experiment(const mlc::Dataset& data, const mlc::Options& opt, mlc::Repor
         mlc::Timer timer;
         score("ols", rg::ridge_cholesky(train.X, train.y, 0.0));
         // lasso and elastic net
-        for (const auto& [name, alpha] : {std::pair{std::string("lasso"), 1.0},
-                                          std::pair{std::string("elastic_net"), 0.5}}) {
+        for (const auto& [name, alpha] :
+             {std::pair{std::string("lasso"), 1.0}, std::pair{std::string("elastic_net"), 0.5}}) {
           const Eigen::VectorXd lambdas =
               rg::lambda_grid(rg::lambda_max(problem, alpha), kPathRatio, kPathLength);
           timer.reset();
-          const rg::CvCurve cv = rg::cross_validate_path(train.X, train.y, lambdas, folds, lasso_fitter(alpha));
+          const rg::CvCurve cv =
+              rg::cross_validate_path(train.X, train.y, lambdas, folds, lasso_fitter(alpha));
           cv_seconds += timer.seconds();
           timer.reset();
           const rg::CdResult at_min = rg::elastic_net_cd(problem, cv.lambda_min, alpha);
@@ -226,7 +240,8 @@ void cv_experiment(const mlc::Dataset& data, const mlc::Options& opt, mlc::Repor
         // ridge
         const Eigen::VectorXd ridge_lambdas = rg::lambda_grid(1e2, 1e-6, kPathLength);
         timer.reset();
-        const rg::CvCurve cv = rg::cross_validate_path(train.X, train.y, ridge_lambdas, folds, ridge_fitter());
+        const rg::CvCurve cv =
+            rg::cross_validate_path(train.X, train.y, ridge_lambdas, folds, ridge_fitter());
         cv_seconds += timer.seconds();
         score("ridge", rg::ridge_cholesky(train.X, train.y, cv.lambda_min));
         score("ridge.1se", rg::ridge_cholesky(train.X, train.y, cv.lambda_1se));
@@ -252,19 +267,23 @@ void cv_experiment(const mlc::Dataset& data, const mlc::Options& opt, mlc::Repor
   };
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"OLS", "—", "10", "—", ms("ols.test_r2"), ms("ols.test_mse")});
-  rows.push_back({"ridge, λ_min", ms("ridge.lambda_min", 3), mlc::num(summary.mean("ridge.df_min"), 3) + " (df)",
-                  ms("ridge.cv_mse"), ms("ridge.test_r2"), ms("ridge.test_mse")});
+  rows.push_back({"ridge, λ_min", ms("ridge.lambda_min", 3),
+                  mlc::num(summary.mean("ridge.df_min"), 3) + " (df)", ms("ridge.cv_mse"),
+                  ms("ridge.test_r2"), ms("ridge.test_mse")});
   rows.push_back({"ridge, λ_1se", ms("ridge.lambda_1se", 3), "10", "—", ms("ridge.1se.test_r2"),
                   ms("ridge.1se.test_mse")});
-  for (const auto& [label, name] : {std::pair{std::string("lasso"), std::string("lasso")},
-                                    std::pair{std::string("elastic net α = 0.5"), std::string("elastic_net")}}) {
-    rows.push_back({label + ", λ_min", ms(name + ".lambda_min", 3), ms(name + ".selected_features_min", 3),
-                    ms(name + ".cv_mse"), ms(name + ".test_r2"), ms(name + ".test_mse")});
-    rows.push_back({label + ", λ_1se", ms(name + ".lambda_1se", 3), ms(name + ".selected_features", 3), "—",
-                    ms(name + ".1se.test_r2"), ms(name + ".1se.test_mse")});
+  for (const auto& [label, name] :
+       {std::pair{std::string("lasso"), std::string("lasso")},
+        std::pair{std::string("elastic net α = 0.5"), std::string("elastic_net")}}) {
+    rows.push_back({label + ", λ_min", ms(name + ".lambda_min", 3),
+                    ms(name + ".selected_features_min", 3), ms(name + ".cv_mse"),
+                    ms(name + ".test_r2"), ms(name + ".test_mse")});
+    rows.push_back({label + ", λ_1se", ms(name + ".lambda_1se", 3),
+                    ms(name + ".selected_features", 3), "—", ms(name + ".1se.test_r2"),
+                    ms(name + ".1se.test_mse")});
   }
   report.text(fmt::format(
-      "{} stratification-free 75/25 split{} of the 442 rows (seeds {}..{}), features standardized "
+      "{} unstratified 75/25 split{} of the 442 rows (seeds {}..{}), features standardized "
       "on the training part (lesson 2.5's evaluate_on_splits). On each training part, {}-fold CV "
       "(mlc::kfold_indices, each fold re-standardized on its own training rows) over a path of "
       "{} values of λ; λ_min minimises the mean CV error, λ_1se is the largest λ within one "
@@ -273,37 +292,46 @@ void cv_experiment(const mlc::Dataset& data, const mlc::Options& opt, mlc::Repor
       repeats, repeats > 1 ? "s" : "", opt.seed, opt.seed + static_cast<std::uint64_t>(repeats) - 1,
       kFolds, kPathLength));
   report.table({"model", "λ", "features", "CV MSE at λ_min", "held-out R²", "held-out MSE"}, rows);
-  fmt::print("Diabetes, {} split(s): held-out R² OLS {}, ridge {}, lasso {} (λ_1se: {}, {} features), "
-             "elastic net {}\n",
-             repeats, ms("ols.test_r2"), ms("ridge.test_r2"), ms("lasso.test_r2"), ms("lasso.1se.test_r2"),
-             mlc::num(summary.mean("lasso.selected_features"), 3), ms("elastic_net.test_r2"));
-  report.text(fmt::format(
-      "With n = 331 training rows and only 10 features, OLS is not starved of data and a penalty buys "
-      "no accuracy here: held-out R² of OLS {}, of the CV-chosen (λ_min) ridge {}, lasso {}. What the "
-      "lasso buys is simplicity: at λ_1se it keeps {} of 10 features for a held-out R² of {}, a loss "
-      "of {} against OLS.",
-      ms("ols.test_r2"), ms("ridge.test_r2"), ms("lasso.test_r2"),
-      mlc::num(summary.mean("lasso.selected_features"), 3), ms("lasso.1se.test_r2"),
-      mlc::num(summary.mean("ols.test_r2") - summary.mean("lasso.1se.test_r2"), 3)));
+  fmt::print(
+      "Diabetes, {} split(s): held-out R² OLS {}, ridge {}, lasso {} (λ_1se: {}, {} features), "
+      "elastic net {}\n",
+      repeats, ms("ols.test_r2"), ms("ridge.test_r2"), ms("lasso.test_r2"), ms("lasso.1se.test_r2"),
+      mlc::num(summary.mean("lasso.selected_features"), 3), ms("elastic_net.test_r2"));
+  report.text(
+      fmt::format("With n = 331 training rows and only 10 features, OLS is not starved of data and "
+                  "a penalty buys "
+                  "no accuracy here: held-out R² of OLS {}, of the CV-chosen (λ_min) ridge {}, "
+                  "lasso {}. What the "
+                  "lasso buys is simplicity: at λ_1se it keeps {} of 10 features for a held-out R² "
+                  "of {}, a loss "
+                  "of {} against OLS.",
+                  ms("ols.test_r2"), ms("ridge.test_r2"), ms("lasso.test_r2"),
+                  mlc::num(summary.mean("lasso.selected_features"), 3), ms("lasso.1se.test_r2"),
+                  mlc::num(summary.mean("ols.test_r2") - summary.mean("lasso.1se.test_r2"), 3)));
 
   const rg::CvCurve& cv = first.lasso;
   mlc::Figure fig("10-fold CV error of the lasso, diabetes (first split)");
   fig.xlabel("λ (log scale)").ylabel("mean squared error").logx().legend("top left");
-  fig.line_points(cv.lambdas, cv.mean_mse, "CV MSE (mean over folds)", {.color = 0, .point_size = 0.4});
-  fig.line(cv.lambdas, cv.mean_mse + cv.se_mse, "mean ± SE", {.color = 0, .width = 0.8, .dash = true});
+  fig.line_points(cv.lambdas, cv.mean_mse, "CV MSE (mean over folds)",
+                  {.color = 0, .point_size = 0.4});
+  fig.line(cv.lambdas, cv.mean_mse + cv.se_mse, "mean ± SE",
+           {.color = 0, .width = 0.8, .dash = true});
   fig.line(cv.lambdas, cv.mean_mse - cv.se_mse, "", {.color = 0, .width = 0.8, .dash = true});
-  fig.hline(cv.mean_mse(cv.index_min) + cv.se_mse(cv.index_min), "min + 1 SE", {.color = 3, .dash = true});
+  fig.hline(cv.mean_mse(cv.index_min) + cv.se_mse(cv.index_min), "min + 1 SE",
+            {.color = 3, .dash = true});
   fig.vline(cv.lambda_min, "λ_min", {.color = 1, .dash = true});
   fig.vline(cv.lambda_1se, "λ_1se", {.color = 2, .dash = true});
-  report.figure(fig, "cv_lasso",
-                fmt::format("Mean 10-fold CV error ± one standard error (sd over folds / √10) along "
-                            "the lasso path on the first training split: λ_min = {}, λ_1se = {}.",
-                            mlc::num(cv.lambda_min), mlc::num(cv.lambda_1se)));
+  report.figure(
+      fig, "cv_lasso",
+      fmt::format("Mean 10-fold CV error ± one standard error (sd over folds / √10) along "
+                  "the lasso path on the first training split: λ_min = {}, λ_1se = {}.",
+                  mlc::num(cv.lambda_min), mlc::num(cv.lambda_1se)));
   report.metric("diabetes.lasso.first_split.lambda_min", cv.lambda_min);
   report.metric("diabetes.lasso.first_split.lambda_1se", cv.lambda_1se);
 }
 
-// ---- 3. Synthetic sparse regression ---------------------------------------------------------------
+// ---- 3. Synthetic sparse regression
+// ---------------------------------------------------------------
 
 void sparse_experiment(const mlc::Options& opt, mlc::Report& report) {
   report.section("Support recovery on synthetic sparse regression");
@@ -315,9 +343,11 @@ void sparse_experiment(const mlc::Options& opt, mlc::Report& report) {
   for (int r = 0; r < replicates; ++r) {
     const auto data = rg::make_sparse_regression(n, d, k, magnitude, rho, noise, rng);
     const rg::GramProblem problem = rg::make_gram_problem(data.X, data.y);
-    const Eigen::VectorXd lambdas = rg::lambda_grid(rg::lambda_max(problem, 1.0), kSparseRatio, kPathLength);
+    const Eigen::VectorXd lambdas =
+        rg::lambda_grid(rg::lambda_max(problem, 1.0), kSparseRatio, kPathLength);
     const auto folds = mlc::kfold_indices(n, kFolds, rng);
-    const rg::CvCurve cv = rg::cross_validate_path(data.X, data.y, lambdas, folds, lasso_fitter(1.0));
+    const rg::CvCurve cv =
+        rg::cross_validate_path(data.X, data.y, lambdas, folds, lasso_fitter(1.0));
     const rg::Path path = rg::elastic_net_path(problem, 1.0, lambdas);
     const Eigen::Array<bool, Eigen::Dynamic, 1> truth = data.w.array() != 0.0;
     auto count = [&](const Eigen::VectorXd& w, double& tp, double& fp) {
@@ -353,20 +383,25 @@ void sparse_experiment(const mlc::Options& opt, mlc::Report& report) {
   report.metric("sparse.lasso.exact_support_on_path_fraction", me::mean_of(exact_on_path));
   report.text(fmt::format(
       "{} data sets of n = {} rows and d = {} AR(1) features (corr(x_j, x_k) = {}^|j−k|), k = {} "
-      "true coefficients ±{} at evenly spaced positions, noise σ = {}. Lasso path of {} λ down to 10⁻² λ_max, 10-fold CV. "
+      "true coefficients ±{} at evenly spaced positions, noise σ = {}. Lasso path of {} λ down to "
+      "10⁻² λ_max, 10-fold CV. "
       "True and false positives among the selected features, and ‖ŵ − w‖ (mean ± sd over the data "
       "sets):",
       replicates, n, d, rho, k, magnitude, noise, kPathLength));
   report.table({"λ", "true positives (of 5)", "false positives", "‖ŵ − w‖"},
-               {{"λ_min", ms(tp_min), ms(fp_min), ms(err_min)}, {"λ_1se", ms(tp_1se), ms(fp_1se), ms(err_1se)}});
+               {{"λ_min", ms(tp_min), ms(fp_min), ms(err_min)},
+                {"λ_1se", ms(tp_1se), ms(fp_1se), ms(err_1se)}});
   report.text(fmt::format(
-      "The path contains a λ with exactly the true support in {} of the {} data sets, yet CV at λ_min "
+      "The path contains a λ with exactly the true support in {} of the {} data sets, yet CV at "
+      "λ_min "
       "(which optimises prediction) lets in {} false positives on average; the one-SE rule cuts "
       "them to {} at the price of more shrinkage bias (the coefficient error grows from {} to {}).",
-      mlc::num(me::mean_of(exact_on_path) * replicates, 3), replicates, mlc::num(me::mean_of(fp_min), 3),
-      mlc::num(me::mean_of(fp_1se), 3), mlc::num(me::mean_of(err_min), 3), mlc::num(me::mean_of(err_1se), 3)));
-  fmt::print("Sparse regression (d = {}): λ_min selects {} true + {} false, λ_1se {} true + {} false\n", d,
-             me::mean_of(tp_min), me::mean_of(fp_min), me::mean_of(tp_1se), me::mean_of(fp_1se));
+      mlc::num(me::mean_of(exact_on_path) * replicates, 3), replicates,
+      mlc::num(me::mean_of(fp_min), 3), mlc::num(me::mean_of(fp_1se), 3),
+      mlc::num(me::mean_of(err_min), 3), mlc::num(me::mean_of(err_1se), 3)));
+  fmt::print(
+      "Sparse regression (d = {}): λ_min selects {} true + {} false, λ_1se {} true + {} false\n", d,
+      me::mean_of(tp_min), me::mean_of(fp_min), me::mean_of(tp_1se), me::mean_of(fp_1se));
 
   // Cost of the path: warm starts and the active set, counted in coordinate operations.
   report.subsection("What warm starts and the active set save");
@@ -375,17 +410,20 @@ void sparse_experiment(const mlc::Options& opt, mlc::Report& report) {
   mlc::Timer timer;
   const rg::GramProblem problem = rg::make_gram_problem(big.X, big.y);
   report.timing("sparse.gram_seconds", timer.seconds());
-  const Eigen::VectorXd lambdas = rg::lambda_grid(rg::lambda_max(problem, 1.0), kSparseRatio, kPathLength);
+  const Eigen::VectorXd lambdas =
+      rg::lambda_grid(rg::lambda_max(problem, 1.0), kSparseRatio, kPathLength);
   std::vector<std::vector<std::string>> rows;
-  for (const auto& [label, warm, active] : {std::tuple{std::string("warm starts + active set"), true, true},
-                                             std::tuple{std::string("warm starts, full sweeps"), true, false},
-                                             std::tuple{std::string("cold starts + active set"), false, true},
-                                             std::tuple{std::string("cold starts, full sweeps"), false, false}}) {
+  for (const auto& [label, warm, active] :
+       {std::tuple{std::string("warm starts + active set"), true, true},
+        std::tuple{std::string("warm starts, full sweeps"), true, false},
+        std::tuple{std::string("cold starts + active set"), false, true},
+        std::tuple{std::string("cold starts, full sweeps"), false, false}}) {
     rg::CdOptions options;
     options.active_set = active;
     timer.reset();
     const rg::Path path = rg::elastic_net_path(problem, 1.0, lambdas, options, warm);
-    const std::string key = fmt::format("sparse.path.{}{}", warm ? "warm" : "cold", active ? "_active" : "_full");
+    const std::string key =
+        fmt::format("sparse.path.{}{}", warm ? "warm" : "cold", active ? "_active" : "_full");
     report.timing(key + "_seconds", timer.seconds());
     report.metric(key + ".coordinate_visits", static_cast<double>(path.coordinate_visits));
     report.metric(key + ".coordinate_updates", static_cast<double>(path.coordinate_updates));
@@ -395,14 +433,17 @@ void sparse_experiment(const mlc::Options& opt, mlc::Report& report) {
   }
   report.text(fmt::format(
       "One lasso path of {} λ on n = {}, d = {} (10 true features), all to the same stopping rule "
-      "(largest move < 10⁻⁷ sd(y), then duality gap < 10⁻⁹ ‖y‖²/n). A visit reads one coordinate (O(1) "
+      "(largest move < 10⁻⁷ sd(y), then duality gap < 10⁻⁹ ‖y‖²/n). A visit reads one coordinate "
+      "(O(1) "
       "with the covariance form); an update moves it and costs O(d) to refresh Gw. Timings of each "
       "variant are in the Timing table.",
       kPathLength, n_big, d_big));
-  report.table({"variant", "sweeps", "coordinate visits", "coordinate updates", "max relative gap"}, rows);
+  report.table({"variant", "sweeps", "coordinate visits", "coordinate updates", "max relative gap"},
+               rows);
 }
 
-// ---- 4. Early stopping ------------------------------------------------------------------------------
+// ---- 4. Early stopping
+// ------------------------------------------------------------------------------
 
 void early_stopping_experiment(const mlc::Options& opt, mlc::Report& report) {
   report.section("Early stopping as regularization");
@@ -413,7 +454,8 @@ void early_stopping_experiment(const mlc::Options& opt, mlc::Report& report) {
   const Eigen::VectorXd w_true = 0.3 * rng.normal_vector(d);
   struct {
     mlc::Dataset train, test;
-  } split{mlc::make_linear(n_train, w_true, 0.0, 1.0, rng), mlc::make_linear(n_test, w_true, 0.0, 1.0, rng)};
+  } split{mlc::make_linear(n_train, w_true, 0.0, 1.0, rng),
+          mlc::make_linear(n_test, w_true, 0.0, 1.0, rng)};
   const rg::GramProblem problem = rg::make_gram_problem(split.train.X, split.train.y);
   const rg::RidgeSvd svd(split.train.X, split.train.y);
   const Eigen::VectorXd s = svd.singular_values();
@@ -422,7 +464,8 @@ void early_stopping_experiment(const mlc::Options& opt, mlc::Report& report) {
   const int T = opt.quick ? 20000 : 200000;
   std::vector<int> record;
   for (int e = 0; e <= 60; ++e) {
-    const int t = static_cast<int>(std::lround(std::pow(10.0, e * std::log10(static_cast<double>(T)) / 60)));
+    const int t =
+        static_cast<int>(std::lround(std::pow(10.0, e * std::log10(static_cast<double>(T)) / 60)));
     if (record.empty() || t > record.back()) record.push_back(t);
   }
   mlc::Timer timer;
@@ -443,7 +486,8 @@ void early_stopping_experiment(const mlc::Options& opt, mlc::Report& report) {
     (ridge_fine.colwise() - gd.coefs.col(i)).colwise().norm().minCoeff(&best);
     lambda_star(i) = fine(best);
     ratio(i) = lambda_star(i) * t_eta(i);
-    rel_dist(i) = (ridge_fine.col(best) - gd.coefs.col(i)).norm() / std::max(gd.coefs.col(i).norm(), 1e-300);
+    rel_dist(i) =
+        (ridge_fine.col(best) - gd.coefs.col(i)).norm() / std::max(gd.coefs.col(i).norm(), 1e-300);
   }
   // The correspondence is only informative while 1/(tη) lies inside the spectrum of G,
   // [g_min, g_max]: before, w_t ≈ 0 for any large λ; after, w_t ≈ OLS for any small λ.
@@ -480,23 +524,29 @@ void early_stopping_experiment(const mlc::Options& opt, mlc::Report& report) {
   report.metric("early_stopping.ridge_best_test_mse", fine_mse(fine_best));
   report.metric("early_stopping.ridge_best_lambda", fine(fine_best));
   report.metric("early_stopping.last_iterate_test_mse", ols_mse);
-  report.metric("early_stopping.condition_number_G", (s(0) * s(0)) / (s(s.size() - 1) * s(s.size() - 1)));
+  report.metric("early_stopping.condition_number_G",
+                (s(0) * s(0)) / (s(s.size() - 1) * s(s.size() - 1)));
   report.text(fmt::format(
-      "Synthetic data with few rows per feature: n = {} training rows, d = {} features X ~ N(0, I), "
+      "Synthetic data with few rows per feature: n = {} training rows, d = {} features X ~ N(0, "
+      "I), "
       "dense w ~ N(0, 0.3²), noise σ = 1, held-out MSE on {} fresh rows. Gradient descent on the "
-      "unpenalised least squares from w = 0 with step η = 1/L = {} (L = s_max²/n), up to t = {} iterations (κ(G) = {}). Each "
+      "unpenalised least squares from w = 0 with step η = 1/L = {} (L = s_max²/n), up to t = {} "
+      "iterations (κ(G) = {}). Each "
       "recorded iterate w_t is matched to the nearest ridge solution w(λ*) over 800 values of λ. "
       "While 1/(tη) lies inside the spectrum [g_min, g_max] = [{}, {}] of G = XᵀX/n, "
       "λ*·tη has median {} and range [{}, {}], and the nearest ridge solution "
       "is within {} (relative) of the iterate everywhere along the path. The best held-out MSE of "
       "gradient descent, {} at t = {}, is close to the best of ridge, {} at λ = {}; the last "
       "iterate (≈ OLS) reaches {}.",
-      n_train, d, n_test, mlc::num(step), T, mlc::num((s(0) * s(0)) / (s(s.size() - 1) * s(s.size() - 1))), mlc::num(g_min, 3), mlc::num(g_max, 3), mlc::num(ratio_median, 3),
-      mlc::num(ratio_lo, 3), mlc::num(ratio_hi, 3), mlc::num(dist_max, 2), mlc::num(gd_mse(gd_best)),
-      record[static_cast<std::size_t>(gd_best)], mlc::num(fine_mse(fine_best)), mlc::num(fine(fine_best)),
-      mlc::num(ols_mse)));
-  fmt::print("Early stopping: λ*·tη median {:.3g} (range {:.3g}..{:.3g}); best GD test MSE {:.1f}, ridge {:.1f}\n",
-             ratio_median, ratio_lo, ratio_hi, gd_mse(gd_best), fine_mse(fine_best));
+      n_train, d, n_test, mlc::num(step), T,
+      mlc::num((s(0) * s(0)) / (s(s.size() - 1) * s(s.size() - 1))), mlc::num(g_min, 3),
+      mlc::num(g_max, 3), mlc::num(ratio_median, 3), mlc::num(ratio_lo, 3), mlc::num(ratio_hi, 3),
+      mlc::num(dist_max, 2), mlc::num(gd_mse(gd_best)), record[static_cast<std::size_t>(gd_best)],
+      mlc::num(fine_mse(fine_best)), mlc::num(fine(fine_best)), mlc::num(ols_mse)));
+  fmt::print(
+      "Early stopping: λ*·tη median {:.3g} (range {:.3g}..{:.3g}); best GD test MSE {:.1f}, ridge "
+      "{:.1f}\n",
+      ratio_median, ratio_lo, ratio_hi, gd_mse(gd_best), fine_mse(fine_best));
 
   // Figures: skip t = 0 on the log axis.
   const Eigen::Index i0 = record.front() == 0 ? 1 : 0;
@@ -506,9 +556,10 @@ void early_stopping_experiment(const mlc::Options& opt, mlc::Report& report) {
   fig.line_points(te, gd_mse.tail(m - i0), "gradient descent after t steps", {.point_size = 0.4});
   fig.line(te, ridge_mse.tail(m - i0), "ridge at λ = 1/(tη)", {.dash = true});
   fig.hline(ols_mse, "OLS", {.color = 7, .width = 0.8, .dash = true});
-  report.figure(fig, "early_stopping",
-                "Held-out MSE of gradient-descent iterates against tη, and of ridge against 1/λ: the "
-                "two U-shaped curves are close, the iteration count acting as an inverse penalty.");
+  report.figure(
+      fig, "early_stopping",
+      "Held-out MSE of gradient-descent iterates against tη, and of ridge against 1/λ: the "
+      "two U-shaped curves are close, the iteration count acting as an inverse penalty.");
   mlc::Figure mfig("Ridge λ nearest to each gradient-descent iterate");
   mfig.xlabel("1/(tη)").ylabel("λ* = argmin_λ ‖w_t − w_ridge(λ)‖").logx().logy().legend("top left");
   const Eigen::VectorXd inv = te.cwiseInverse();
@@ -521,7 +572,8 @@ void early_stopping_experiment(const mlc::Options& opt, mlc::Report& report) {
                             mlc::num(ratio_median, 3)));
 }
 
-// ---- 5. Failure modes --------------------------------------------------------------------------------
+// ---- 5. Failure modes
+// --------------------------------------------------------------------------------
 
 void correlated_failure(const mlc::Options& opt, mlc::Report& report) {
   const Eigen::Index n = 100, d = 5;
@@ -543,7 +595,8 @@ void correlated_failure(const mlc::Options& opt, mlc::Report& report) {
   mlc::Rng boot_net = mlc::Rng(opt.seed).derive(2001);  // the same resamples for both
   const auto lasso = rg::bootstrap_pair_selection(data.X, data.y, lambda, 1.0, 0, 1, B, boot_lasso);
   const double alpha_net = 0.1;
-  const auto net = rg::bootstrap_pair_selection(data.X, data.y, lambda, alpha_net, 0, 1, B, boot_net);
+  const auto net =
+      rg::bootstrap_pair_selection(data.X, data.y, lambda, alpha_net, 0, 1, B, boot_net);
   auto frac = [&](int c) { return static_cast<double>(c) / B; };
   // Across independent data sets (not resamples of one): which of the pair does the lasso keep?
   const int fresh = opt.quick ? 50 : 400;
@@ -562,7 +615,8 @@ void correlated_failure(const mlc::Options& opt, mlc::Report& report) {
   const double fresh_x1_frac = fresh_one > 0 ? static_cast<double>(fresh_x1) / fresh_one : 0.0;
   report.metric("correlated.fresh.lasso.exactly_one_fraction", fresh_one_frac);
   report.metric("correlated.fresh.lasso.x1_given_one_fraction", fresh_x1_frac);
-  for (const auto& [name, sel] : {std::pair{std::string("lasso"), lasso}, std::pair{std::string("elastic_net"), net}}) {
+  for (const auto& [name, sel] :
+       {std::pair{std::string("lasso"), lasso}, std::pair{std::string("elastic_net"), net}}) {
     report.metric("correlated." + name + ".only_x1_fraction", frac(sel.only_first));
     report.metric("correlated." + name + ".only_x2_fraction", frac(sel.only_second));
     report.metric("correlated." + name + ".both_fraction", frac(sel.both));
@@ -571,10 +625,12 @@ void correlated_failure(const mlc::Options& opt, mlc::Report& report) {
   }
   report.metric("correlated.sample_correlation", sample_rho);
   report.metric("correlated.lambda", lambda);
-  fmt::print("Correlated pair (ρ = {:.3f}): lasso keeps only x1 in {:.0f}%, only x2 in {:.0f}%, both {:.0f}%; "
-             "elastic net keeps both in {:.0f}%\n",
-             sample_rho, 100 * frac(lasso.only_first), 100 * frac(lasso.only_second), 100 * frac(lasso.both),
-             100 * frac(net.both));
+  fmt::print(
+      "Correlated pair (ρ = {:.3f}): lasso keeps only x1 in {:.0f}%, only x2 in {:.0f}%, both "
+      "{:.0f}%; "
+      "elastic net keeps both in {:.0f}%\n",
+      sample_rho, 100 * frac(lasso.only_first), 100 * frac(lasso.only_second),
+      100 * frac(lasso.both), 100 * frac(net.both));
   report.failure_mode({
       .name = "The lasso picks one of two correlated features arbitrarily",
       .trigger = fmt::format(
@@ -584,14 +640,17 @@ void correlated_failure(const mlc::Options& opt, mlc::Report& report) {
       .symptom = fmt::format(
           "Only x₁ selected in {} of the resamples, only x₂ in {}, both in {}; x₁ gets the larger "
           "coefficient in {}. The mean relative gap |w₁ − w₂|/(|w₁| + |w₂|) is {}, though the true "
-          "coefficients are equal. Over {} independent data sets (λ = 0.2 λ_max of each), the lasso "
+          "coefficients are equal. Over {} independent data sets (λ = 0.2 λ_max of each), the "
+          "lasso "
           "keeps exactly one of the pair in {} of them, and that one is x₁ in {}: a coin flip.",
           mlc::num(frac(lasso.only_first), 3), mlc::num(frac(lasso.only_second), 3),
           mlc::num(frac(lasso.both), 3), mlc::num(frac(lasso.first_larger), 3),
-          mlc::num(lasso.mean_relative_gap, 3), fresh, mlc::num(fresh_one_frac, 3), mlc::num(fresh_x1_frac, 3)),
-      .why = "The ℓ1 penalty is linear along the segment w₁ + w₂ = const: the fit is almost the same "
-             "for any split of the weight between two nearly equal columns, and the vertex of the ℓ1 "
-             "ball (one coefficient zero) wins. Which vertex depends on the noise of the resample.",
+          mlc::num(lasso.mean_relative_gap, 3), fresh, mlc::num(fresh_one_frac, 3),
+          mlc::num(fresh_x1_frac, 3)),
+      .why =
+          "The ℓ1 penalty is linear along the segment w₁ + w₂ = const: the fit is almost the same "
+          "for any split of the weight between two nearly equal columns, and the vertex of the ℓ1 "
+          "ball (one coefficient zero) wins. Which vertex depends on the noise of the resample.",
       .mitigation = fmt::format(
           "Elastic net with α = {} at the same λ (ridge part λ(1−α)/2‖w‖², strictly convex, so "
           "equal columns get equal weights — Zou & Hastie 2005, Thm 1): both kept in {} of the "
@@ -618,7 +677,8 @@ void scaling_failure(const mlc::Dataset& data, mlc::Report& report) {
   units_per_sd(age) *= 1000.0;
   units_per_sd(bmi) /= 1000.0;
   mlc::Standardizer rescaler;
-  const rg::LinearModel restandardized = rg::elastic_net(rescaler.fit_transform(X_units), data.y, lambda, 1.0);
+  const rg::LinearModel restandardized =
+      rg::elastic_net(rescaler.fit_transform(X_units), data.y, lambda, 1.0);
   const double restored_diff = (restandardized.w - base.w).cwiseAbs().maxCoeff();
   const double r2_base = rg::r_squared(data.y, base.predict(X));
   const double r2_units = rg::r_squared(data.y, units.predict(X_units));
@@ -634,24 +694,28 @@ void scaling_failure(const mlc::Dataset& data, mlc::Report& report) {
   report.metric("unscaled.restandardized_max_abs_diff", restored_diff);
   std::vector<std::vector<std::string>> rows;
   for (Eigen::Index j = 0; j < X.cols(); ++j) {
-    rows.push_back({names[static_cast<std::size_t>(j)], mlc::num(base.w(j), 4), mlc::num(units_per_sd(j), 4)});
+    rows.push_back(
+        {names[static_cast<std::size_t>(j)], mlc::num(base.w(j), 4), mlc::num(units_per_sd(j), 4)});
   }
   report.section("Unscaled features: coefficients per sd of each feature");
   report.text(fmt::format(
-      "Lasso at λ = 0.1 λ_max = {} on the standardized diabetes data, and on the same data with age "
+      "Lasso at λ = 0.1 λ_max = {} on the standardized diabetes data, and on the same data with "
+      "age "
       "multiplied by 1000 and bmi divided by 1000 (coefficients mapped back to per-sd units):",
       mlc::num(lambda)));
   report.table({"feature", "standardized", "age ×1000, bmi ÷1000"}, rows);
-  fmt::print("Unscaled features: age coef {:.3g} -> {:.3g}, bmi coef {:.3g} -> {:.3g}\n", base.w(age),
-             units_per_sd(age), base.w(bmi), units_per_sd(bmi));
+  fmt::print("Unscaled features: age coef {:.3g} -> {:.3g}, bmi coef {:.3g} -> {:.3g}\n",
+             base.w(age), units_per_sd(age), base.w(bmi), units_per_sd(bmi));
   report.failure_mode({
       .name = "Unscaled features make the penalty meaningless",
-      .trigger = fmt::format("Diabetes, standardized; then age × 1000 and bmi ÷ 1000 (a change of units). "
-                             "Lasso at the same λ = {}.",
-                             mlc::num(lambda)),
+      .trigger =
+          fmt::format("Diabetes, standardized; then age × 1000 and bmi ÷ 1000 (a change of units). "
+                      "Lasso at the same λ = {}.",
+                      mlc::num(lambda)),
       .symptom = fmt::format(
           "age, dropped on the standardized data (coefficient {}), now enters with {} per sd; bmi, "
-          "the strongest predictor ({} per sd), is dropped ({}). Selected features {} → {}; training "
+          "the strongest predictor ({} per sd), is dropped ({}). Selected features {} → {}; "
+          "training "
           "R² {} → {}.",
           mlc::num(base.w(age), 3), mlc::num(units_per_sd(age), 4), mlc::num(base.w(bmi), 4),
           mlc::num(units_per_sd(bmi), 3), count_nonzero(base.w), count_nonzero(units.w),
@@ -660,7 +724,8 @@ void scaling_failure(const mlc::Dataset& data, mlc::Report& report) {
              "coefficient the fit needs by c, so its penalty is divided by c: age becomes almost "
              "free and bmi 1000 times as expensive. Selection follows units, not signal.",
       .mitigation = fmt::format(
-          "Standardize each feature (on the training part) before penalising: refitting the lasso on "
+          "Standardize each feature (on the training part) before penalising: refitting the lasso "
+          "on "
           "the re-standardized rescaled data recovers the original coefficients to {} (largest "
           "absolute difference).",
           mlc::num(restored_diff, 2)),
@@ -689,4 +754,6 @@ void run(const mlc::Options& opt) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return mlc::lesson_main(argc, argv, kLesson, run); }
+int main(int argc, char** argv) {
+  return mlc::lesson_main(argc, argv, kLesson, run);
+}

@@ -10,9 +10,9 @@
 #include <limits>
 #include <numeric>
 
+#include <fmt/format.h>
 #include <Eigen/Cholesky>
 #include <Eigen/SVD>
-#include <fmt/format.h>
 
 #include "mlc/data.hpp"
 #include "mlc/error.hpp"
@@ -162,8 +162,7 @@ RidgeSvd::RidgeSvd(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
 
 LinearModel RidgeSvd::fit(double lambda) const {
   require_penalty(lambda, 0.0, "RidgeSvd::fit");
-  const Eigen::VectorXd w =
-      ridge_svd_coefficients(s_, V_, Uty_, static_cast<double>(n_) * lambda);
+  const Eigen::VectorXd w = ridge_svd_coefficients(s_, V_, Uty_, static_cast<double>(n_) * lambda);
   return {w, y_mean_ - x_mean_.dot(w)};
 }
 
@@ -182,8 +181,8 @@ double soft_threshold(double z, double gamma) {
   // END EXERCISE
 }
 
-double coordinate_descent_sweep(const Eigen::MatrixXd& G, const Eigen::VectorXd& c,
-                                double lambda, double alpha, const std::vector<Eigen::Index>& coords,
+double coordinate_descent_sweep(const Eigen::MatrixXd& G, const Eigen::VectorXd& c, double lambda,
+                                double alpha, const std::vector<Eigen::Index>& coords,
                                 Eigen::VectorXd& w, Eigen::VectorXd& Gw, long& updates) {
   // BEGIN EXERCISE lasso_coordinate_descent: one cyclic pass of the update (6)
   double max_change = 0;
@@ -232,8 +231,8 @@ double duality_gap(const GramProblem& p, const Eigen::VectorXd& w, double lambda
   return std::max(primal - dual, 0.0);
 }
 
-CdResult elastic_net_cd(const GramProblem& p, double lambda, double alpha, const Eigen::VectorXd& w0,
-                        const CdOptions& options) {
+CdResult elastic_net_cd(const GramProblem& p, double lambda, double alpha,
+                        const Eigen::VectorXd& w0, const CdOptions& options) {
   require_penalty(lambda, alpha, "elastic_net_cd");
   mlc::require(alpha > 0 || lambda > 0, "elastic_net_cd",
                "alpha = 0 with lambda = 0 is unpenalised least squares: use ridge_cholesky");
@@ -327,8 +326,8 @@ Path elastic_net_path(const GramProblem& p, double alpha, const Eigen::VectorXd&
     path.coordinate_updates += r.coordinate_updates;
     path.coordinate_visits += r.coordinate_visits;
     path.sweeps += r.sweeps;
-    path.max_duality_gap =
-        std::max(path.max_duality_gap, r.duality_gap / std::max(p.yy, std::numeric_limits<double>::min()));
+    path.max_duality_gap = std::max(
+        path.max_duality_gap, r.duality_gap / std::max(p.yy, std::numeric_limits<double>::min()));
     path.converged = path.converged && r.converged;
   }
   return path;
@@ -339,7 +338,8 @@ Path elastic_net_path(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, double
   return elastic_net_path(make_gram_problem(X, y), alpha, lambdas, options, warm_start);
 }
 
-Path ridge_path(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& lambdas) {
+Path ridge_path(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                const Eigen::VectorXd& lambdas) {
   mlc::require(lambdas.size() >= 1, "ridge_path", "no lambda values");
   const RidgeSvd svd(X, y);
   Path path;
@@ -360,7 +360,8 @@ std::vector<Eigen::Index> entry_order(const Eigen::MatrixXd& coefs, double thres
   for (Eigen::Index k = 0; k < coefs.cols(); ++k) {
     std::vector<Eigen::Index> now;
     for (Eigen::Index j = 0; j < coefs.rows(); ++j) {
-      if (!entered[static_cast<std::size_t>(j)] && std::abs(coefs(j, k)) > threshold) now.push_back(j);
+      if (!entered[static_cast<std::size_t>(j)] && std::abs(coefs(j, k)) > threshold)
+        now.push_back(j);
     }
     std::sort(now.begin(), now.end(), [&](Eigen::Index a, Eigen::Index b) {
       return std::abs(coefs(a, k)) > std::abs(coefs(b, k));
@@ -423,8 +424,8 @@ CvCurve cross_validate_path(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
     // held-out predictions for every λ at once: X_test · coefs + b   [m × L]
     Eigen::MatrixXd pred = X_test * path.coefs;
     pred.rowwise() += path.intercepts.transpose();
-    cv.fold_mse.row(f) = (pred.colwise() - y_test).colwise().squaredNorm() /
-                         static_cast<double>(y_test.size());
+    cv.fold_mse.row(f) =
+        (pred.colwise() - y_test).colwise().squaredNorm() / static_cast<double>(y_test.size());
   }
   cv.mean_mse.resize(lambdas.size());
   cv.se_mse.resize(lambdas.size());
@@ -444,7 +445,8 @@ CvCurve cross_validate_path(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
 
 GdIterates least_squares_gradient_descent(const GramProblem& p, double step,
                                           const std::vector<int>& record_at) {
-  mlc::require(step > 0, "least_squares_gradient_descent", fmt::format("step {} must be > 0", step));
+  mlc::require(step > 0, "least_squares_gradient_descent",
+               fmt::format("step {} must be > 0", step));
   mlc::require(std::is_sorted(record_at.begin(), record_at.end()) &&
                    (record_at.empty() || record_at.front() >= 0),
                "least_squares_gradient_descent", "record_at must be ascending and >= 0");
@@ -471,7 +473,8 @@ Eigen::VectorXd ridge_filter(const Eigen::VectorXd& s, Eigen::Index n, double la
   return (s2 / (s2 + static_cast<double>(n) * lambda)).matrix();  // (10) left
 }
 
-Eigen::VectorXd gradient_descent_filter(const Eigen::VectorXd& s, Eigen::Index n, double step, int t) {
+Eigen::VectorXd gradient_descent_filter(const Eigen::VectorXd& s, Eigen::Index n, double step,
+                                        int t) {
   const Eigen::ArrayXd s2 = s.array().square();
   // (10) right: 1 − (1 − ηs²/n)^t
   return (1.0 - (1.0 - step * s2 / static_cast<double>(n)).pow(static_cast<double>(t))).matrix();

@@ -50,8 +50,8 @@ namespace regularization {
 // ---- Models and centering -------------------------------------------------------------------
 
 struct LinearModel {
-  Eigen::VectorXd w;     // d coefficients
-  double intercept = 0;  // b = ȳ − X̄ w (unpenalised)
+  Eigen::VectorXd w;                                        // d coefficients
+  double intercept = 0;                                     // b = ȳ − X̄ w (unpenalised)
   Eigen::VectorXd predict(const Eigen::MatrixXd& X) const;  // Xw + b   [n]
 };
 
@@ -128,8 +128,8 @@ double soft_threshold(double z, double gamma);
 // (Gw += δ G.col(j) when w_j moves by δ: O(d) per changed coefficient). Returns the largest
 // |δ_j| · sqrt(G_jj) (the change measured in units of the fit). `updates` counts the
 // coefficients that changed.
-double coordinate_descent_sweep(const Eigen::MatrixXd& G, const Eigen::VectorXd& c,
-                                double lambda, double alpha, const std::vector<Eigen::Index>& coords,
+double coordinate_descent_sweep(const Eigen::MatrixXd& G, const Eigen::VectorXd& c, double lambda,
+                                double alpha, const std::vector<Eigen::Index>& coords,
                                 Eigen::VectorXd& w, Eigen::VectorXd& Gw, long& updates);
 
 // (8) the duality gap of (1) at w, written with G, c, yy only (O(d²)). The elastic net is a
@@ -200,11 +200,11 @@ std::vector<Eigen::Index> entry_order(const Eigen::MatrixXd& coefs, double thres
 // ---- Choosing λ by cross-validation ---------------------------------------------------------
 
 // Fits the whole path on a training part: (X, y, lambdas) -> Path.
-using PathFitter =
-    std::function<Path(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& lambdas)>;
+using PathFitter = std::function<Path(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                                      const Eigen::VectorXd& lambdas)>;
 
 struct CvCurve {
-  Eigen::VectorXd lambdas;  // L
+  Eigen::VectorXd lambdas;   // L
   Eigen::MatrixXd fold_mse;  // K × L held-out mean squared error
   Eigen::VectorXd mean_mse;  // L
   Eigen::VectorXd se_mse;    // L: sample sd over folds / √K

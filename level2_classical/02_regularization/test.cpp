@@ -7,9 +7,9 @@
 #include <cmath>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <Eigen/Cholesky>
 #include <Eigen/QR>
-#include <gtest/gtest.h>
 
 #include "mlc/data.hpp"
 #include "mlc/error.hpp"
@@ -134,7 +134,8 @@ TEST(Lasso, OrthonormalDesignEqualsSoftThresholdedOls) {
   Eigen::VectorXd w_true(d);
   w_true << 2.0, -1.5, 0.8, 0.3, -0.1, 0.0;
   const Eigen::VectorXd y = 3.0 + (X * w_true).array() + 0.5 * rng.normal_vector(n).array();
-  const Eigen::VectorXd ols = X.transpose() * (y.array() - y.mean()).matrix() / static_cast<double>(n);
+  const Eigen::VectorXd ols =
+      X.transpose() * (y.array() - y.mean()).matrix() / static_cast<double>(n);
   for (double lambda : {0.05, 0.4, 1.0}) {
     const rg::LinearModel m = rg::elastic_net(X, y, lambda, 1.0, tight());
     Eigen::VectorXd expected(d);
@@ -203,7 +204,9 @@ TEST(Gradients, RidgeObjectiveGradientMatchesCentralDifferences) {
   rg::center(X, y, Xc, yc);
   const double lambda = 0.3;
   const Eigen::VectorXd w = rng.normal_vector(5);
-  const auto f = [&](const Eigen::VectorXd& v) { return rg::elastic_net_objective(Xc, yc, v, lambda, 0.0); };
+  const auto f = [&](const Eigen::VectorXd& v) {
+    return rg::elastic_net_objective(Xc, yc, v, lambda, 0.0);
+  };
   const auto check = mlc::gradcheck(f, rg::smooth_gradient(Xc, yc, w, lambda, 0.0), w);
   EXPECT_TRUE(check.passes(1e-7)) << "relative error " << check.max_relative_error;
   // and the ridge solution is a stationary point
@@ -258,7 +261,8 @@ TEST(Path, WarmStartsAndActiveSetGiveTheSameSolutionsWithFewerOperations) {
 TEST(Path, LassoEntryOrderOnDiabetesMatchesEfronEtAl2004) {
   const Xy d = diabetes();
   const rg::GramProblem p = rg::make_gram_problem(d.X, d.y);
-  const rg::Path path = rg::elastic_net_path(p, 1.0, rg::lambda_grid(rg::lambda_max(p, 1.0), 1e-4, 400));
+  const rg::Path path =
+      rg::elastic_net_path(p, 1.0, rg::lambda_grid(rg::lambda_max(p, 1.0), 1e-4, 400));
   // LARS paper, Fig. 1: 3, 9, 4, 7, 2, 10, 5, 8, 6, 1 (1-based): bmi, ltg, bp, hdl, ...
   const std::vector<Eigen::Index> lars = {2, 8, 3, 6, 1, 9, 4, 7, 5, 0};
   EXPECT_EQ(rg::entry_order(path.coefs), lars);
@@ -288,7 +292,7 @@ TEST(CrossValidation, OneStandardErrorRuleHandComputed) {
   mean << 10, 6, 5, 5.5;
   se << 1, 1, 0.5, 1;
   EXPECT_EQ(rg::one_standard_error_rule(lambdas, mean, se), 2);  // threshold 5.5: λ = 2
-  se(2) = 1.2;                                                    // threshold 6.2: λ = 4
+  se(2) = 1.2;                                                   // threshold 6.2: λ = 4
   EXPECT_EQ(rg::one_standard_error_rule(lambdas, mean, se), 1);
   // the order of the grid does not matter
   EXPECT_EQ(rg::one_standard_error_rule(lambdas.reverse(), mean.reverse(), se.reverse()), 2);
@@ -367,7 +371,8 @@ TEST(EarlyStopping, NearestRidgeLambdaFallsLikeOneOverTEta) {
   }
 }
 
-// ---- 4. Failure modes -----------------------------------------------------------------------------
+// ---- 4. Failure modes
+// -----------------------------------------------------------------------------
 
 namespace {
 Eigen::VectorXd pair_weights() {
@@ -433,11 +438,13 @@ TEST(FailureModes, RescalingAFeatureChangesLassoSelectionAndStandardizingUndoesI
   EXPECT_NE(base.w(2), 0.0);
   EXPECT_EQ(units.w(2), 0.0);  // the strongest predictor is dropped
   mlc::Standardizer scaler;
-  const rg::LinearModel restored = rg::elastic_net(scaler.fit_transform(X), d.y, lambda, 1.0, tight());
+  const rg::LinearModel restored =
+      rg::elastic_net(scaler.fit_transform(X), d.y, lambda, 1.0, tight());
   EXPECT_ALLCLOSE(restored.w, rg::elastic_net(d.X, d.y, lambda, 1.0, tight()).w, 1e-8);
 }
 
-// ---- Inputs and the program ------------------------------------------------------------------------
+// ---- Inputs and the program
+// ------------------------------------------------------------------------
 
 TEST(Inputs, BadShapesAndPenaltiesThrow) {
   const Eigen::MatrixXd X = Eigen::MatrixXd::Ones(5, 2);
