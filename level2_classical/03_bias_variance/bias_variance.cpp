@@ -8,10 +8,10 @@
 #include <numeric>
 #include <string>
 
+#include <fmt/format.h>
 #include <Eigen/Cholesky>
 #include <Eigen/QR>
 #include <Eigen/SVD>
-#include <fmt/format.h>
 
 #include "mlc/data.hpp"
 #include "mlc/error.hpp"
@@ -67,9 +67,9 @@ VectorXd PolynomialFit::predict(const VectorXd& x) const {
 PolynomialFit fit_polynomial(const VectorXd& x, const VectorXd& y, int degree) {
   mlc::require(x.size() == y.size(), "fit_polynomial",
                fmt::format("x has {} entries, y has {}", x.size(), y.size()));
-  mlc::require(degree >= 0 && degree + 1 <= x.size(), "fit_polynomial",
-               fmt::format("degree {} needs at least {} points, got {}", degree, degree + 1,
-                           x.size()));
+  mlc::require(
+      degree >= 0 && degree + 1 <= x.size(), "fit_polynomial",
+      fmt::format("degree {} needs at least {} points, got {}", degree, degree + 1, x.size()));
   // (7) min ||Φc − y||², Φ = QRΠᵀ: c = Π R⁻¹ Qᵀ y   O(n d²)
   PolynomialFit fit;
   fit.degree = degree;
@@ -151,19 +151,19 @@ Decomposition decompose(const MatrixXd& predictions, const VectorXd& f_test,
   mlc::require(R >= 2, "decompose", fmt::format("needs at least 2 repeats, got {}", R));
   mlc::require(f_test.size() == m && test_targets.rows() == R && test_targets.cols() == m,
                "decompose",
-               fmt::format("predictions {}×{}, f_test {}, test_targets {}×{}", R, m,
-                           f_test.size(), test_targets.rows(), test_targets.cols()));
+               fmt::format("predictions {}×{}, f_test {}, test_targets {}×{}", R, m, f_test.size(),
+                           test_targets.rows(), test_targets.cols()));
   mlc::require(noise_variance >= 0, "decompose", "noise variance < 0");
   Decomposition d;
   d.repeats = static_cast<int>(R);
   d.noise = noise_variance;
   // BEGIN EXERCISE bias_variance_decomposition: the estimators (3), (4) and the s.e. (5)
   const double r = static_cast<double>(R);
-  const Eigen::RowVectorXd mean_prediction = predictions.colwise().mean();  // ȳ(x)   [1 × m]
-  const MatrixXd centered = predictions.rowwise() - mean_prediction;        // [R × m]
+  const Eigen::RowVectorXd mean_prediction = predictions.colwise().mean();   // ȳ(x)   [1 × m]
+  const MatrixXd centered = predictions.rowwise() - mean_prediction;         // [R × m]
   d.variance_at = centered.colwise().squaredNorm().transpose() / (r - 1.0);  // (3)
-  d.bias2_at = (mean_prediction.transpose() - f_test).array().square().matrix() -
-               d.variance_at / r;  // (4)
+  d.bias2_at =
+      (mean_prediction.transpose() - f_test).array().square().matrix() - d.variance_at / r;  // (4)
   d.variance = d.variance_at.mean();
   d.bias2 = d.bias2_at.mean();
   const MatrixXd test_sq = (test_targets - predictions).array().square().matrix();  // [R × m]
@@ -172,8 +172,7 @@ Decomposition decompose(const MatrixXd& predictions, const VectorXd& f_test,
   d.expected_test_error = test_sq.mean();
   // (5) e − (bias² + variance + σ²) = mean_r D_r with D_r = mean_x[(y⁰ − ŷ_r)² − (f − ŷ_r)²] − σ²,
   // R independent draws of mean zero: s.e. = sd(D_r)/√R.
-  const VectorXd per_set_difference =
-      (test_sq - f_sq).rowwise().mean().array() - noise_variance;
+  const VectorXd per_set_difference = (test_sq - f_sq).rowwise().mean().array() - noise_variance;
   d.standard_error = sample_sd(per_set_difference) / std::sqrt(r);
   d.test_error_se = sample_sd(test_sq.rowwise().mean()) / std::sqrt(r);
   // the realised noise (y⁰ − f)² and the cross term 2(y⁰ − f)(f − ŷ_r) that is left over
@@ -189,9 +188,9 @@ Decomposition bias_variance_decomposition(const Learner& learner, const Regressi
   const Index m = problem.x_test.size();
   const bool fixed = problem.fixed_design.size() > 0;
   mlc::require(m >= 1, "bias_variance_decomposition", "no test inputs");
-  mlc::require(!fixed || problem.fixed_design.size() == problem.n, "bias_variance_decomposition",
-               fmt::format("fixed design has {} inputs, n = {}", problem.fixed_design.size(),
-                           problem.n));
+  mlc::require(
+      !fixed || problem.fixed_design.size() == problem.n, "bias_variance_decomposition",
+      fmt::format("fixed design has {} inputs, n = {}", problem.fixed_design.size(), problem.n));
   mlc::require(repeats >= 2, "bias_variance_decomposition", "needs at least 2 repeats");
   const VectorXd f_test = problem.x_test.unaryExpr(problem.f);
   MatrixXd predictions(repeats, m), test_targets(repeats, m);
@@ -232,15 +231,15 @@ DegreeSelection select_polynomial_degree(const VectorXd& x, const VectorXd& y,
   for (std::size_t j = 0; j < degrees.size(); ++j) {
     const int deg = degrees[j];
     const Index jj = static_cast<Index>(j);
-    s.train_mse(jj) =
-        model_evaluation::mean_squared_error(y, fit_polynomial(x, y, deg).predict(x));
+    s.train_mse(jj) = model_evaluation::mean_squared_error(y, fit_polynomial(x, y, deg).predict(x));
     double squared_error = 0.0;  // Σ over all held-out points (folds differ in size by ≤ 1)
     for (const auto& test_rows : fold_sets) {
       const auto train_rows = mlc::complement(test_rows, n);
       const VectorXd yt = pick(test_rows, y);
       const VectorXd pred =
           fit_polynomial(pick(train_rows, x), pick(train_rows, y), deg).predict(pick(test_rows, x));
-      squared_error += model_evaluation::mean_squared_error(yt, pred) * static_cast<double>(yt.size());
+      squared_error +=
+          model_evaluation::mean_squared_error(yt, pred) * static_cast<double>(yt.size());
     }
     s.cv_mse(jj) = squared_error / static_cast<double>(n);
   }
@@ -263,8 +262,7 @@ MatrixXd relu_features(const MatrixXd& X, const MatrixXd& W) {
   // END EXERCISE
 }
 
-LeastSquaresSolution min_norm_least_squares(const MatrixXd& Phi, const VectorXd& y,
-                                            double rcond) {
+LeastSquaresSolution min_norm_least_squares(const MatrixXd& Phi, const VectorXd& y, double rcond) {
   mlc::require(Phi.rows() == y.size(), "min_norm_least_squares",
                fmt::format("Phi is {}×{} but y has {} entries", Phi.rows(), Phi.cols(), y.size()));
   LeastSquaresSolution sol;
@@ -272,11 +270,10 @@ LeastSquaresSolution min_norm_least_squares(const MatrixXd& Phi, const VectorXd&
   // Thin SVD Φ = U Σ Vᵀ, U [n × r], V [p × r], r = min(n, p)   O(n p min(n, p))
   const Eigen::BDCSVD<MatrixXd> svd(Phi, Eigen::ComputeThinU | Eigen::ComputeThinV);
   sol.singular_values = svd.singularValues();
-  const double tol =
-      (rcond < 0 ? std::numeric_limits<double>::epsilon() *
-                       static_cast<double>(std::max(Phi.rows(), Phi.cols()))
-                 : rcond) *
-      (sol.singular_values.size() > 0 ? sol.singular_values(0) : 0.0);
+  const double tol = (rcond < 0 ? std::numeric_limits<double>::epsilon() *
+                                      static_cast<double>(std::max(Phi.rows(), Phi.cols()))
+                                : rcond) *
+                     (sol.singular_values.size() > 0 ? sol.singular_values(0) : 0.0);
   VectorXd projected = svd.matrixU().transpose() * y;  // Uᵀ y   [r]
   sol.rank = 0;
   for (Index i = 0; i < projected.size(); ++i) {
@@ -337,8 +334,8 @@ RandomFeaturesResult random_features_regression(const TeacherSample& train,
   mlc::require(p >= 1 && train.X.cols() == test.X.cols(), "random_features_regression",
                fmt::format("p = {}, train d = {}, test d = {}", p, train.X.cols(), test.X.cols()));
   const MatrixXd W = rng.normal_matrix(p, train.X.cols());  // w_j ~ N(0, I_d)   [p × d]
-  const MatrixXd Phi = relu_features(train.X, W);            // [n × p]
-  const MatrixXd Phi_test = relu_features(test.X, W);        // [m × p]
+  const MatrixXd Phi = relu_features(train.X, W);           // [n × p]
+  const MatrixXd Phi_test = relu_features(test.X, W);       // [m × p]
   const LeastSquaresSolution sol = min_norm_least_squares(Phi, train.y);
   const VectorXd ridge = ridge_least_squares(Phi, train.y, ridge_lambda);
   RandomFeaturesResult r;

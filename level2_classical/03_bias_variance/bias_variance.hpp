@@ -41,9 +41,9 @@ double sine_target(double x);
 struct RegressionProblem {
   std::function<double(double)> f = sine_target;
   double sigma = 0.3;
-  Eigen::Index n = 30;          // training set size
-  Eigen::VectorXd x_test;       // [m] test inputs (e.g. a uniform grid on [0, 1])
-  Eigen::VectorXd fixed_design; // [n] or empty
+  Eigen::Index n = 30;           // training set size
+  Eigen::VectorXd x_test;        // [m] test inputs (e.g. a uniform grid on [0, 1])
+  Eigen::VectorXd fixed_design;  // [n] or empty
 };
 
 // m midpoints of a uniform grid on [0, 1]: (i + ½)/m. Averages over it approximate
@@ -107,7 +107,7 @@ struct Decomposition {
   // (e − sum) / standard_error: a standard-normal draw when the identity (1) holds.
   double z_score() const;
   // The same with the realised noise in place of σ²: only the cross term 2(y⁰ − f)(f − ŷ)
-  // remains, so this z is (nearly) independent between models that share the test noise.
+  // remains, so the shared realised noise no longer moves every model's z together.
   double cross_z_score() const;
 };
 
@@ -132,8 +132,7 @@ struct DegreeSelection {
   int by_train = -1, by_cv = -1;  // the degrees that minimise each
 };
 DegreeSelection select_polynomial_degree(const Eigen::VectorXd& x, const Eigen::VectorXd& y,
-                                         const std::vector<int>& degrees, int folds,
-                                         mlc::Rng& rng);
+                                         const std::vector<int>& degrees, int folds, mlc::Rng& rng);
 
 // ---- Random features and minimum-norm least squares -------------------------------------------
 

@@ -58,9 +58,14 @@ std::string sci(double v) {
 
 // A row of a decomposition table.
 std::vector<std::string> decomposition_row(const std::string& model, const bv::Decomposition& d) {
-  return {model,          mlc::num(d.bias2),  mlc::num(d.variance),
-          mlc::num(d.noise), mlc::num(d.sum()), mlc::mean_sd(d.expected_test_error, d.test_error_se),
-          mlc::num(d.train_error), fmt::format("{:+.2f}", d.z_score()),
+  return {model,
+          mlc::num(d.bias2),
+          mlc::num(d.variance),
+          mlc::num(d.noise),
+          mlc::num(d.sum()),
+          mlc::mean_sd(d.expected_test_error, d.test_error_se),
+          mlc::num(d.train_error),
+          fmt::format("{:+.2f}", d.z_score()),
           fmt::format("{:+.2f}", d.cross_z_score())};
 }
 
@@ -118,15 +123,16 @@ void run(const mlc::Options& opt) {
   // ---- Setup -------------------------------------------------------------------------------
   const double sigma = 0.3;
   const Index n = 30;
-  const int repeats = opt.quick ? 60 : 2000;        // training sets per model
-  const Index m = opt.quick ? 60 : 200;             // test grid
+  const int repeats = opt.quick ? 60 : 2000;  // training sets per model
+  const Index m = opt.quick ? 60 : 200;       // test grid
   bv::RegressionProblem problem;
   problem.sigma = sigma;
   problem.n = n;
   problem.x_test = bv::uniform_grid(m);
-  fmt::print("f(x) = sin(2 pi x) on [0, 1], noise sigma = {}, n = {} training points, "
-             "R = {} training sets, {} test inputs (seed {})\n",
-             sigma, n, repeats, m, opt.seed);
+  fmt::print(
+      "f(x) = sin(2 pi x) on [0, 1], noise sigma = {}, n = {} training points, "
+      "R = {} training sets, {} test inputs (seed {})\n",
+      sigma, n, repeats, m, opt.seed);
   report.section("Setup");
   report.text(fmt::format(
       "Regression function f(x) = sin(2πx) on [0, 1], training inputs x ~ U[0, 1], targets "
@@ -161,7 +167,8 @@ void run(const mlc::Options& opt) {
     report.text(
         "Condition number κ(Φ) of the n × (d+1) design matrix on one training set (n = 30, "
         "x ~ U[0, 1]). Least squares by QR loses about log10 κ digits; in the monomial basis "
-        "high degrees are numerically meaningless, in the Legendre basis (6) they are not.");
+        "high degrees are numerically meaningless (inf: the smallest singular value "
+        "is lost to rounding), in the Legendre basis (6) they are not.");
     report.table({"degree", "κ Legendre", "κ monomial"}, rows);
     report.metric("conditioning.degrees", std::vector<double>{5, 10, 15, 20});
     report.metric("conditioning.legendre", cl);
@@ -176,17 +183,20 @@ void run(const mlc::Options& opt) {
   std::vector<bv::Decomposition> poly;
   std::vector<std::vector<std::string>> poly_rows;
   for (int deg = 0; deg <= max_degree; ++deg) {
-    poly.push_back(bv::bias_variance_decomposition(bv::polynomial_learner(deg), problem, repeats, sets));
+    poly.push_back(
+        bv::bias_variance_decomposition(bv::polynomial_learner(deg), problem, repeats, sets));
     poly_rows.push_back(decomposition_row(std::to_string(deg), poly.back()));
   }
   report.timing("polynomial_decomposition_seconds", timer.seconds());
   Index best_poly = 0;
   VectorXd poly_err(max_degree + 1);
-  for (int deg = 0; deg <= max_degree; ++deg) poly_err(deg) = poly[static_cast<std::size_t>(deg)].expected_test_error;
+  for (int deg = 0; deg <= max_degree; ++deg)
+    poly_err(deg) = poly[static_cast<std::size_t>(deg)].expected_test_error;
   poly_err.minCoeff(&best_poly);
-  fmt::print("polynomial: best degree {} (test error {:.4f}); degree 0 bias^2 {:.4f}; degree {} "
-             "variance {:.4g}\n",
-             best_poly, poly_err(best_poly), poly[0].bias2, max_degree, poly.back().variance);
+  fmt::print(
+      "polynomial: best degree {} (test error {:.4f}); degree 0 bias^2 {:.4f}; degree {} "
+      "variance {:.4g}\n",
+      best_poly, poly_err(best_poly), poly[0].bias2, max_degree, poly.back().variance);
   report.section("Polynomial regression: the U-shaped test error");
   report.text(fmt::format(
       "Least-squares polynomials of degree 0..{} in the Legendre basis. Bias² falls with the "
@@ -197,7 +207,8 @@ void run(const mlc::Options& opt) {
       "with the s.e. (5) from the R independent training sets: the identity (1) holds when "
       "|z| is of order one.",
       max_degree, n, best_poly, mlc::num(poly_err(best_poly))));
-  report.table({"degree", "bias²", "variance", "σ²", "sum (1)", "measured E ± s.e.", "train MSE", "z", "z (realised noise)"},
+  report.table({"degree", "bias²", "variance", "σ²", "sum (1)", "measured E ± s.e.", "train MSE",
+                "z", "z (realised noise)"},
                poly_rows);
   report.metric("poly.degrees", to_vector([] {
                   std::vector<double> d;
@@ -207,12 +218,17 @@ void run(const mlc::Options& opt) {
   decomposition_metrics(report, "poly", poly);
   report.metric("poly.best_degree", static_cast<double>(best_poly));
   report.metric("poly.best_test_error", poly_err(best_poly));
-  report.figure(decomposition_figure("Polynomial regression of sin(2 pi x), n = 30",
-                                     "polynomial degree",
-                                     VectorXd::LinSpaced(max_degree + 1, 0, max_degree), poly),
-                "bias_variance_polynomial",
-                "Bias², variance, their sum with σ² and the measured test error against the "
-                "degree (log scale). Training error falls monotonically.");
+  {
+    mlc::Figure fig =
+        decomposition_figure("Polynomial regression of sin(2 pi x), n = 30", "polynomial degree",
+                             VectorXd::LinSpaced(max_degree + 1, 0, max_degree), poly);
+    fig.yrange(1e-3, 1e3);
+    report.figure(fig, "bias_variance_polynomial",
+                  "Bias², variance, their sum with σ² and the measured test error against the "
+                  "degree (log scale, clipped at 10³: degree 14 reaches 10⁶). Training error falls "
+                  "monotonically. Bias² estimates that are below zero (degree ≥ 6, where the true "
+                  "bias² is far below its Monte-Carlo error) are not drawn.");
+  }
 
   // ---- k-NN regression: bias–variance against 1/k -------------------------------------------
   timer.reset();
@@ -235,10 +251,11 @@ void run(const mlc::Options& opt) {
   // design (Var sin 2πU = 1/2), bias² = mean over the grid of f² (E f(X) = 0).
   const double knn_n_variance_theory = (0.5 + sigma * sigma) / static_cast<double>(n);
   const double knn_n_bias2_theory = problem.x_test.unaryExpr(&bv::sine_target).squaredNorm() / m;
-  fmt::print("k-NN: best k = {} (test error {:.4f}); k = n: variance {:.5f} (theory {:.5f}), "
-             "bias^2 {:.4f} (theory {:.4f})\n",
-             ks[best_knn], knn[best_knn].expected_test_error, knn[0].variance,
-             knn_n_variance_theory, knn[0].bias2, knn_n_bias2_theory);
+  fmt::print(
+      "k-NN: best k = {} (test error {:.4f}); k = n: variance {:.5f} (theory {:.5f}), "
+      "bias^2 {:.4f} (theory {:.4f})\n",
+      ks[best_knn], knn[best_knn].expected_test_error, knn[0].variance, knn_n_variance_theory,
+      knn[0].bias2, knn_n_bias2_theory);
   report.section("k-NN regression: the same U against 1/k");
   report.text(fmt::format(
       "k-NN regression (8), capacity 1/k (the effective number of parameters is about n/k). "
@@ -248,7 +265,8 @@ void run(const mlc::Options& opt) {
       "bias² = mean of f² over the grid = {} (measured {}).",
       n, ks[best_knn], mlc::num(knn[best_knn].expected_test_error), mlc::num(knn_n_variance_theory),
       mlc::num(knn[0].variance), mlc::num(knn_n_bias2_theory), mlc::num(knn[0].bias2)));
-  report.table({"k", "bias²", "variance", "σ²", "sum (1)", "measured E ± s.e.", "train MSE", "z", "z (realised noise)"},
+  report.table({"k", "bias²", "variance", "σ²", "sum (1)", "measured E ± s.e.", "train MSE", "z",
+                "z (realised noise)"},
                knn_rows);
   report.metric("knn.k", ks_d);
   decomposition_metrics(report, "knn", knn);
@@ -259,7 +277,7 @@ void run(const mlc::Options& opt) {
   {
     mlc::Figure fig = decomposition_figure("k-NN regression of sin(2 pi x), n = 30", "1/k",
                                            to_vector(inv_k), knn);
-    fig.logx();
+    fig.logx().legend("bottom left");
     report.figure(fig, "bias_variance_knn",
                   "Bias², variance, their sum with σ² and the measured test error against the "
                   "capacity 1/k (both axes logarithmic).");
@@ -284,8 +302,9 @@ void run(const mlc::Options& opt) {
       "independent training sets. Against σ² = {} the largest |z| over the {} models is {}; "
       "the z share a sign because every model sees the same test noise, whose realised mean "
       "square is {} (σ² ± s.e. {}: z = {}). With the realised noise in place of σ² only the "
-      "cross term 2(y⁰ − f)(f − ŷ) remains and the largest |z| is {}: the identity (1) holds "
-      "within Monte-Carlo error for every model, from bias-dominated to variance-dominated.",
+      "cross term 2(y⁰ − f)(f − ŷ) remains (still partly shared between models with similar "
+      "predictions) and the largest |z| is {}: the identity (1) holds within Monte-Carlo error "
+      "for every model, from bias-dominated to variance-dominated.",
       mlc::num(sigma * sigma), models, mlc::num(max_abs_z, 3), mlc::num(noise_measured),
       mlc::num(noise_se, 2), mlc::num((noise_measured - sigma * sigma) / noise_se, 3),
       mlc::num(max_abs_cross_z, 3)));
@@ -294,16 +313,21 @@ void run(const mlc::Options& opt) {
   report.metric("decomposition.noise_measured", noise_measured);
   report.metric("decomposition.noise_se", noise_se);
   report.metric("decomposition.models", models);
-  fmt::print("decomposition identity: max |z| = {:.2f} (realised noise {:.5f} vs sigma^2 {:.2f}); "
-             "with realised noise max |z| = {:.2f}, over {} models\n",
-             max_abs_z, noise_measured, sigma * sigma, max_abs_cross_z, models);
+  fmt::print(
+      "decomposition identity: max |z| = {:.2f} (realised noise {:.5f} vs sigma^2 {:.2f}); "
+      "with realised noise max |z| = {:.2f}, over {} models\n",
+      max_abs_z, noise_measured, sigma * sigma, max_abs_cross_z, models);
 
   // ---- Learning curves ---------------------------------------------------------------------
   timer.reset();
   const std::vector<int> ns = {12, 15, 20, 30, 45, 60, 90, 130, 200, 300};
   const int lc_repeats = opt.quick ? 20 : 200;
   mlc::Figure lc_fig("Learning curves: polynomial fits of sin(2 pi x)");
-  lc_fig.xlabel("training set size n").ylabel("mean squared error").logx().logy();
+  lc_fig.xlabel("training set size n")
+      .ylabel("mean squared error")
+      .logx()
+      .logy()
+      .yrange(0.01, 10.0);
   std::vector<std::vector<std::string>> lc_rows;
   int color = 0;
   for (int deg : {3, 7}) {
@@ -311,14 +335,16 @@ void run(const mlc::Options& opt) {
     for (std::size_t i = 0; i < ns.size(); ++i) {
       bv::RegressionProblem p = problem;
       p.n = ns[i];
-      const auto d = bv::bias_variance_decomposition(bv::polynomial_learner(deg), p, lc_repeats,
-                                                     rng.derive(2000 + static_cast<std::uint64_t>(i)));
+      const auto d =
+          bv::bias_variance_decomposition(bv::polynomial_learner(deg), p, lc_repeats,
+                                          rng.derive(2000 + static_cast<std::uint64_t>(i)));
       train(static_cast<Index>(i)) = d.train_error;
       test(static_cast<Index>(i)) = d.expected_test_error;
     }
     for (std::size_t i = 0; i < ns.size(); ++i) {
       lc_rows.push_back({std::to_string(deg), std::to_string(ns[i]),
-                         mlc::num(train(static_cast<Index>(i))), mlc::num(test(static_cast<Index>(i)))});
+                         mlc::num(train(static_cast<Index>(i))),
+                         mlc::num(test(static_cast<Index>(i)))});
     }
     report.metric(fmt::format("learning_curve.degree_{}.train_error", deg), train);
     report.metric(fmt::format("learning_curve.degree_{}.test_error", deg), test);
@@ -327,9 +353,10 @@ void run(const mlc::Options& opt) {
     lc_fig.line_points(to_vector(nsd), train, fmt::format("degree {}: train", deg),
                        {.color = color, .dash = true});
     color += 1;
-    fmt::print("learning curve degree {}: n = 12 train {:.4f} test {:.4g}; n = 300 train {:.4f} "
-               "test {:.4f}\n",
-               deg, train(0), test(0), train(train.size() - 1), test(test.size() - 1));
+    fmt::print(
+        "learning curve degree {}: n = 12 train {:.4f} test {:.4g}; n = 300 train {:.4f} "
+        "test {:.4f}\n",
+        deg, train(0), test(0), train(train.size() - 1), test(test.size() - 1));
   }
   lc_fig.hline(sigma * sigma, "sigma^2", {.color = 8, .dash = true});
   report.timing("learning_curves_seconds", timer.seconds());
@@ -347,7 +374,8 @@ void run(const mlc::Options& opt) {
   report.table({"degree", "n", "train MSE", "test MSE"}, lc_rows);
   report.figure(lc_fig, "learning_curves",
                 "Training (dashed) and test (solid) error against the training set size for "
-                "degree 3 and degree 7; the dashed grey line is σ².");
+                "degree 3 and degree 7 (log scales; the degree-7 test error above 10 at the "
+                "smallest n is clipped, see the table); the dashed grey line is σ².");
 
   // ---- Failure mode: training error as a model-selection criterion ---------------------------
   timer.reset();
@@ -416,11 +444,12 @@ void run(const mlc::Options& opt) {
   };
   const double med_train_sel = median(per_set_train), med_cv_sel = median(per_set_cv),
                med_oracle = median(per_set_oracle);
-  fmt::print("model selection over {} sets: train error picks degree {} in {}/{}; CV median "
-             "degree {}; expected test error train-selected {:.4g} vs CV-selected {:.4f} "
-             "(oracle {:.4f}) in the mean; medians {:.4g} vs {:.4f}\n",
-             selection_sets, max_degree, train_picks_max, selection_sets, median_cv_degree,
-             err_train_sel, err_cv_sel, err_oracle, med_train_sel, med_cv_sel);
+  fmt::print(
+      "model selection over {} sets: train error picks degree {} in {}/{}; CV median "
+      "degree {}; expected test error train-selected {:.4g} vs CV-selected {:.4f} "
+      "(oracle {:.4f}) in the mean; medians {:.4g} vs {:.4f}\n",
+      selection_sets, max_degree, train_picks_max, selection_sets, median_cv_degree, err_train_sel,
+      err_cv_sel, err_oracle, med_train_sel, med_cv_sel);
   report.metric("selection.sets", selection_sets);
   report.metric("selection.train_picks_max_degree_fraction", train_picks_max / S);
   report.metric("selection.train_error_monotone_fraction", monotone / S);
@@ -444,11 +473,12 @@ void run(const mlc::Options& opt) {
     fig.line(grid, grid.unaryExpr(problem.f), "f(x) = sin(2 pi x)", {.color = 0, .width = 2.4});
     int c = 1;
     for (int deg : {1, example.by_cv, max_degree}) {
-      fig.line(grid, bv::fit_polynomial(example_x, example_y, deg).predict(grid),
-               fmt::format("degree {}{}", deg,
-                           deg == example.by_cv ? " (chosen by CV)"
-                                                : (deg == max_degree ? " (chosen by train error)" : "")),
-               {.color = c++});
+      fig.line(
+          grid, bv::fit_polynomial(example_x, example_y, deg).predict(grid),
+          fmt::format("degree {}{}", deg,
+                      deg == example.by_cv ? " (chosen by CV)"
+                                           : (deg == max_degree ? " (chosen by train error)" : "")),
+          {.color = c++});
     }
     report.section("Model selection: training error against cross-validation");
     report.text(fmt::format(
@@ -457,13 +487,15 @@ void run(const mlc::Options& opt) {
         "(mean over the grid of (f − ŷ)² plus σ²) and by R² on 1000 fresh noisy test points "
         "(model_evaluation::r_squared).",
         selection_sets, n, max_degree));
-    report.table({"criterion", "selected degree", "median expected test error",
-                  "mean expected test error", "mean test R²"},
-                 {{"training MSE", fmt::format("{} in {}/{} sets", max_degree, train_picks_max, selection_sets),
-                   mlc::num(med_train_sel), mlc::num(err_train_sel), mlc::num(r2_train_sel)},
-                  {"5-fold CV", fmt::format("median {}", median_cv_degree), mlc::num(med_cv_sel),
-                   mlc::num(err_cv_sel), mlc::num(r2_cv_sel)},
-                  {"oracle (best degree per set)", "—", mlc::num(med_oracle), mlc::num(err_oracle), "—"}});
+    report.table(
+        {"criterion", "selected degree", "median expected test error", "mean expected test error",
+         "mean test R²"},
+        {{"training MSE",
+          fmt::format("{} in {}/{} sets", max_degree, train_picks_max, selection_sets),
+          mlc::num(med_train_sel), mlc::num(err_train_sel), mlc::num(r2_train_sel)},
+         {"5-fold CV", fmt::format("median {}", median_cv_degree), mlc::num(med_cv_sel),
+          mlc::num(err_cv_sel), mlc::num(r2_cv_sel)},
+         {"oracle (best degree per set)", "—", mlc::num(med_oracle), mlc::num(err_oracle), "—"}});
     report.text(fmt::format(
         "The means are heavy-tailed: a high-degree fit on n = 30 random inputs can explode in a "
         "gap between samples or beyond the outermost one. Cross-validation is not immune: on "
@@ -481,14 +513,14 @@ void run(const mlc::Options& opt) {
   const Index dd_n = 100, dd_d = 10, dd_test = opt.quick ? 500 : 2000;
   const double dd_sigma = 0.5, ridge_lambda = 1.0;
   const int dd_seeds = opt.quick ? 3 : 10;
-  const std::vector<int> ps = opt.quick
-      ? std::vector<int>{10, 25, 50, 75, 90, 100, 110, 150, 250, 500, 1000}
-      : std::vector<int>{10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100, 105, 110, 120, 140, 170,
-                         200, 300, 500, 700, 1000};
+  const std::vector<int> ps =
+      opt.quick ? std::vector<int>{10, 25, 50, 75, 90, 100, 110, 150, 250, 500, 1000}
+                : std::vector<int>{10,  20,  30,  40,  50,  60,  70,  80,  90,  95,  100,
+                                   105, 110, 120, 140, 170, 200, 300, 500, 700, 1000};
   const Index P = static_cast<Index>(ps.size());
-  VectorXd dd_test_mse = VectorXd::Zero(P), dd_ridge = VectorXd::Zero(P), dd_train = VectorXd::Zero(P),
-           dd_norm = VectorXd::Zero(P), dd_ridge_norm = VectorXd::Zero(P),
-           dd_sigma_min = VectorXd::Zero(P);
+  VectorXd dd_test_mse = VectorXd::Zero(P), dd_ridge = VectorXd::Zero(P),
+           dd_train = VectorXd::Zero(P), dd_norm = VectorXd::Zero(P),
+           dd_ridge_norm = VectorXd::Zero(P), dd_sigma_min = VectorXd::Zero(P);
   for (int s = 0; s < dd_seeds; ++s) {
     mlc::Rng seed_rng = rng.derive(4000 + static_cast<std::uint64_t>(s));
     const bv::Teacher teacher = bv::make_teacher(dd_d, dd_sigma, seed_rng);
@@ -526,12 +558,13 @@ void run(const mlc::Options& opt) {
   dd_test_mse.maxCoeff(&i_peak);
   Index i_min_under = 0;
   dd_test_mse.head(i_n).minCoeff(&i_min_under);
-  fmt::print("double descent (n = {}, d = {}, {} seeds): test MSE p = n/2 {:.3f}, p = n {:.4g}, "
-             "p = 10n {:.3f}; peak at p = {}; ratio n vs n/2 {:.1f}, n vs 10n {:.1f}; sigma_min at "
-             "p = n {:.3g}; ridge at p = n {:.3f}\n",
-             dd_n, dd_d, dd_seeds, dd_test_mse(i_half), dd_test_mse(i_n), dd_test_mse(i_10n),
-             ps[static_cast<std::size_t>(i_peak)], ratio_half, ratio_10n, dd_sigma_min(i_n),
-             dd_ridge(i_n));
+  fmt::print(
+      "double descent (n = {}, d = {}, {} seeds): test MSE p = n/2 {:.3f}, p = n {:.4g}, "
+      "p = 10n {:.3f}; peak at p = {}; ratio n vs n/2 {:.1f}, n vs 10n {:.1f}; sigma_min at "
+      "p = n {:.3g}; ridge at p = n {:.3f}\n",
+      dd_n, dd_d, dd_seeds, dd_test_mse(i_half), dd_test_mse(i_n), dd_test_mse(i_10n),
+      ps[static_cast<std::size_t>(i_peak)], ratio_half, ratio_10n, dd_sigma_min(i_n),
+      dd_ridge(i_n));
   std::vector<std::vector<std::string>> dd_rows;
   for (Index i = 0; i < P; ++i) {
     dd_rows.push_back({std::to_string(ps[static_cast<std::size_t>(i)]),
@@ -556,7 +589,8 @@ void run(const mlc::Options& opt) {
   report.metric("double_descent.peak_ratio_half", ratio_half);
   report.metric("double_descent.peak_ratio_10n", ratio_10n);
   report.metric("double_descent.ridge_ratio_half", ridge_ratio_half);
-  report.metric("double_descent.best_underparameterized_p", ps[static_cast<std::size_t>(i_min_under)]);
+  report.metric("double_descent.best_underparameterized_p",
+                ps[static_cast<std::size_t>(i_min_under)]);
   report.section("Double descent: random ReLU features, minimum-norm least squares");
   report.text(fmt::format(
       "Teacher y = βᵀx + ½((βᵀx)² − 1) + σε, x ~ N(0, I_{}), σ = {}, n = {} training and {} "
@@ -568,11 +602,12 @@ void run(const mlc::Options& opt) {
       "fits the training set exactly for every p ≥ n (training MSE 0) and yet its test error "
       "falls again as p grows past n: among the many interpolators, the one of smallest norm "
       "gets smoother as p grows.",
-      dd_d, dd_sigma, dd_n, dd_test, mlc::num(ridge_lambda), dd_seeds, mlc::num(dd_test_mse(i_half)),
-      mlc::num(dd_test_mse(i_n)), mlc::num(dd_test_mse(i_10n)), mlc::num(ratio_half, 3),
-      mlc::num(ratio_10n, 3)));
-  report.table({"p", "p/n", "train MSE", "test MSE (min-norm)", "test MSE (ridge)", "‖a‖", "σ_min(Φ)"},
-               dd_rows);
+      dd_d, dd_sigma, dd_n, dd_test, mlc::num(ridge_lambda), dd_seeds,
+      mlc::num(dd_test_mse(i_half)), mlc::num(dd_test_mse(i_n)), mlc::num(dd_test_mse(i_10n)),
+      mlc::num(ratio_half, 3), mlc::num(ratio_10n, 3)));
+  report.table(
+      {"p", "p/n", "train MSE", "test MSE (min-norm)", "test MSE (ridge)", "‖a‖", "σ_min(Φ)"},
+      dd_rows);
   {
     const VectorXd ratio = to_vector(ps_d) / static_cast<double>(dd_n);
     mlc::Figure fig("Double descent: random ReLU features, n = 100");

@@ -93,7 +93,8 @@ TEST(Polynomial, LegendreBasisIsFarBetterConditionedThanMonomial) {
     const VectorXd s = Eigen::JacobiSVD<MatrixXd>(A).singularValues();
     return s(0) / s(s.size() - 1);
   };
-  const double legendre = cond(bv::legendre_design(x, 15)), monomial = cond(bv::monomial_design(x, 15));
+  const double legendre = cond(bv::legendre_design(x, 15)),
+               monomial = cond(bv::monomial_design(x, 15));
   EXPECT_LT(legendre, 1e6);
   EXPECT_GT(monomial / legendre, 1e5);
 }
@@ -165,7 +166,8 @@ TEST(MinNorm, HasTheSmallestNormAmongInterpolators) {
     EXPECT_LT((Phi * (a + v) - y).norm(), 1e-9);
     EXPECT_GT((a + v).norm(), a.norm());
     // a ⟂ null(Φ), so ‖a + v‖² = ‖a‖² + ‖v‖² (Pythagoras)
-    EXPECT_NEAR((a + v).squaredNorm(), a.squaredNorm() + v.squaredNorm(), 1e-9 * (a + v).squaredNorm());
+    EXPECT_NEAR((a + v).squaredNorm(), a.squaredNorm() + v.squaredNorm(),
+                1e-9 * (a + v).squaredNorm());
   }
 }
 
@@ -179,10 +181,12 @@ TEST(Ridge, MatchesTheSvdFilterFormulaAndTendsToMinNorm) {
     const double lambda = 0.7;
     // (11) a = V diag(s/(s² + λ)) Uᵀ y
     const VectorXd filter = s.array() / (s.array().square() + lambda);
-    const VectorXd reference = svd.matrixV() * (filter.asDiagonal() * (svd.matrixU().transpose() * y));
+    const VectorXd reference =
+        svd.matrixV() * (filter.asDiagonal() * (svd.matrixU().transpose() * y));
     EXPECT_ALLCLOSE(bv::ridge_least_squares(Phi, y, lambda), reference, 1e-10);
     // λ → 0⁺: the ridge solution approaches Φ⁺y, with error O(λ / s_min²) (s_min² ≳ 1 here)
-    EXPECT_ALLCLOSE(bv::ridge_least_squares(Phi, y, 1e-9), bv::min_norm_least_squares(Phi, y).coefficients, 1e-6);
+    EXPECT_ALLCLOSE(bv::ridge_least_squares(Phi, y, 1e-9),
+                    bv::min_norm_least_squares(Phi, y).coefficients, 1e-6);
   }
 }
 
@@ -265,13 +269,13 @@ TEST(BiasVariance, OlsVarianceIsSigma2TimesLeverageWithFixedDesign) {
   problem.n = n;
   problem.x_test = bv::uniform_grid(40);
   problem.fixed_design = mlc::Rng(14).uniform_vector(n);
-  const auto d = bv::bias_variance_decomposition(bv::polynomial_learner(2), problem, R, mlc::Rng(15));
+  const auto d =
+      bv::bias_variance_decomposition(bv::polynomial_learner(2), problem, R, mlc::Rng(15));
   // Var ŷ(x₀) = σ² φ(x₀)ᵀ (ΦᵀΦ)⁻¹ φ(x₀)   (fixed design, Gaussian noise: ŷ(x₀) exactly normal)
   const MatrixXd Phi = bv::legendre_design(problem.fixed_design, 2);
   const MatrixXd Phi0 = bv::legendre_design(problem.x_test, 2);
   const MatrixXd G = Phi.transpose() * Phi;
-  const VectorXd theory =
-      sigma * sigma * (Phi0 * G.ldlt().solve(Phi0.transpose())).diagonal();
+  const VectorXd theory = sigma * sigma * (Phi0 * G.ldlt().solve(Phi0.transpose())).diagonal();
   // pointwise: each v̂(x₀) has s.e. v(x₀) √(2/(R−1)); 5 s.e. (40 points, P(any > 5 s.e.) ≈ 2e-5)
   for (Index i = 0; i < theory.size(); ++i) {
     EXPECT_NEAR(d.variance_at(i), theory(i), 5.0 * theory(i) * std::sqrt(2.0 / (R - 1))) << i;
