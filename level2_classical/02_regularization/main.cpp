@@ -210,8 +210,8 @@ void cv_experiment(const mlc::Dataset& data, const mlc::Options& opt, mlc::Repor
         const rg::GramProblem problem = rg::make_gram_problem(train.X, train.y);
         auto score = [&](const std::string& name, const rg::LinearModel& m) {
           const Eigen::VectorXd pred = m.predict(test.X);
-          out[name + ".test_r2"] = rg::r_squared(test.y, pred);
-          out[name + ".test_mse"] = rg::mean_squared_error(test.y, pred);
+          out[name + ".test_r2"] = model_evaluation::r_squared(test.y, pred);
+          out[name + ".test_mse"] = model_evaluation::mean_squared_error(test.y, pred);
         };
         mlc::Timer timer;
         score("ols", rg::ridge_cholesky(train.X, train.y, 0.0));
@@ -372,15 +372,15 @@ void sparse_experiment(const mlc::Options& opt, mlc::Report& report) {
     exact_on_path.push_back(exact ? 1.0 : 0.0);
   }
   auto ms = [](const std::vector<double>& v) {
-    return mlc::mean_sd(me::mean_of(v), me::sample_sd(v), 3);
+    return mlc::mean_sd(mlc::mean(v), mlc::sample_sd(v), 3);
   };
-  report.metric("sparse.lasso.lambda_min.true_positives", me::mean_of(tp_min));
-  report.metric("sparse.lasso.lambda_min.false_positives", me::mean_of(fp_min));
-  report.metric("sparse.lasso.lambda_1se.true_positives", me::mean_of(tp_1se));
-  report.metric("sparse.lasso.lambda_1se.false_positives", me::mean_of(fp_1se));
-  report.metric("sparse.lasso.lambda_min.coef_error", me::mean_of(err_min));
-  report.metric("sparse.lasso.lambda_1se.coef_error", me::mean_of(err_1se));
-  report.metric("sparse.lasso.exact_support_on_path_fraction", me::mean_of(exact_on_path));
+  report.metric("sparse.lasso.lambda_min.true_positives", mlc::mean(tp_min));
+  report.metric("sparse.lasso.lambda_min.false_positives", mlc::mean(fp_min));
+  report.metric("sparse.lasso.lambda_1se.true_positives", mlc::mean(tp_1se));
+  report.metric("sparse.lasso.lambda_1se.false_positives", mlc::mean(fp_1se));
+  report.metric("sparse.lasso.lambda_min.coef_error", mlc::mean(err_min));
+  report.metric("sparse.lasso.lambda_1se.coef_error", mlc::mean(err_1se));
+  report.metric("sparse.lasso.exact_support_on_path_fraction", mlc::mean(exact_on_path));
   report.text(fmt::format(
       "{} data sets of n = {} rows and d = {} AR(1) features (corr(x_j, x_k) = {}^|j−k|), k = {} "
       "true coefficients ±{} at evenly spaced positions, noise σ = {}. Lasso path of {} λ down to "
@@ -396,12 +396,12 @@ void sparse_experiment(const mlc::Options& opt, mlc::Report& report) {
       "λ_min "
       "(which optimises prediction) lets in {} false positives on average; the one-SE rule cuts "
       "them to {} at the price of more shrinkage bias (the coefficient error grows from {} to {}).",
-      mlc::num(me::mean_of(exact_on_path) * replicates, 3), replicates,
-      mlc::num(me::mean_of(fp_min), 3), mlc::num(me::mean_of(fp_1se), 3),
-      mlc::num(me::mean_of(err_min), 3), mlc::num(me::mean_of(err_1se), 3)));
+      mlc::num(mlc::mean(exact_on_path) * replicates, 3), replicates,
+      mlc::num(mlc::mean(fp_min), 3), mlc::num(mlc::mean(fp_1se), 3),
+      mlc::num(mlc::mean(err_min), 3), mlc::num(mlc::mean(err_1se), 3)));
   fmt::print(
       "Sparse regression (d = {}): λ_min selects {} true + {} false, λ_1se {} true + {} false\n", d,
-      me::mean_of(tp_min), me::mean_of(fp_min), me::mean_of(tp_1se), me::mean_of(fp_1se));
+      mlc::mean(tp_min), mlc::mean(fp_min), mlc::mean(tp_1se), mlc::mean(fp_1se));
 
   // Cost of the path: warm starts and the active set, counted in coordinate operations.
   report.subsection("What warm starts and the active set save");
@@ -479,9 +479,9 @@ void early_stopping_experiment(const mlc::Options& opt, mlc::Report& report) {
   for (Eigen::Index i = 0; i < m; ++i) {
     t_eta(i) = record[static_cast<std::size_t>(i)] * step;
     const rg::LinearModel g{gd.coefs.col(i), gd.intercepts(i)};
-    gd_mse(i) = rg::mean_squared_error(split.test.y, g.predict(split.test.X));
+    gd_mse(i) = model_evaluation::mean_squared_error(split.test.y, g.predict(split.test.X));
     const double lam = 1.0 / std::max(t_eta(i), 1e-300);
-    ridge_mse(i) = rg::mean_squared_error(split.test.y, svd.fit(lam).predict(split.test.X));
+    ridge_mse(i) = model_evaluation::mean_squared_error(split.test.y, svd.fit(lam).predict(split.test.X));
     Eigen::Index best = 0;
     (ridge_fine.colwise() - gd.coefs.col(i)).colwise().norm().minCoeff(&best);
     lambda_star(i) = fine(best);
@@ -509,7 +509,7 @@ void early_stopping_experiment(const mlc::Options& opt, mlc::Report& report) {
   Eigen::Index fine_best = 0;
   Eigen::VectorXd fine_mse(fine.size());
   for (Eigen::Index k = 0; k < fine.size(); ++k) {
-    fine_mse(k) = rg::mean_squared_error(split.test.y, svd.fit(fine(k)).predict(split.test.X));
+    fine_mse(k) = model_evaluation::mean_squared_error(split.test.y, svd.fit(fine(k)).predict(split.test.X));
   }
   fine_mse.minCoeff(&fine_best);
   ridge_mse.minCoeff(&ridge_best);
@@ -680,8 +680,8 @@ void scaling_failure(const mlc::Dataset& data, mlc::Report& report) {
   const rg::LinearModel restandardized =
       rg::elastic_net(rescaler.fit_transform(X_units), data.y, lambda, 1.0);
   const double restored_diff = (restandardized.w - base.w).cwiseAbs().maxCoeff();
-  const double r2_base = rg::r_squared(data.y, base.predict(X));
-  const double r2_units = rg::r_squared(data.y, units.predict(X_units));
+  const double r2_base = model_evaluation::r_squared(data.y, base.predict(X));
+  const double r2_units = model_evaluation::r_squared(data.y, units.predict(X_units));
   report.metric("unscaled.lambda", lambda);
   report.metric("unscaled.base.selected_features", count_nonzero(base.w));
   report.metric("unscaled.scaled.selected_features", count_nonzero(units.w));

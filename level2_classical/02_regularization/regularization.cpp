@@ -431,8 +431,8 @@ CvCurve cross_validate_path(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
   cv.se_mse.resize(lambdas.size());
   for (Eigen::Index k = 0; k < lambdas.size(); ++k) {
     const std::vector<double> column(cv.fold_mse.col(k).data(), cv.fold_mse.col(k).data() + K);
-    cv.mean_mse(k) = model_evaluation::mean_of(column);
-    cv.se_mse(k) = model_evaluation::sample_sd(column) / std::sqrt(static_cast<double>(K));
+    cv.mean_mse(k) = mlc::mean(column);
+    cv.se_mse(k) = mlc::sample_sd(column) / std::sqrt(static_cast<double>(K));
   }
   cv.mean_mse.minCoeff(&cv.index_min);
   cv.index_1se = one_standard_error_rule(lambdas, cv.mean_mse, cv.se_mse);
@@ -481,18 +481,6 @@ Eigen::VectorXd gradient_descent_filter(const Eigen::VectorXd& s, Eigen::Index n
 }
 
 // ---- Measurements ---------------------------------------------------------------------------
-
-double r_squared(const Eigen::VectorXd& y, const Eigen::VectorXd& y_pred) {
-  mlc::require(y.size() == y_pred.size() && y.size() >= 2, "r_squared",
-               fmt::format("y has {} entries, predictions {}", y.size(), y_pred.size()));
-  return 1.0 - (y - y_pred).squaredNorm() / (y.array() - y.mean()).square().sum();
-}
-
-double mean_squared_error(const Eigen::VectorXd& y, const Eigen::VectorXd& y_pred) {
-  mlc::require(y.size() == y_pred.size() && y.size() >= 1, "mean_squared_error",
-               fmt::format("y has {} entries, predictions {}", y.size(), y_pred.size()));
-  return (y - y_pred).squaredNorm() / static_cast<double>(y.size());
-}
 
 SyntheticRegression make_correlated_pair(Eigen::Index n, Eigen::Index d, double rho,
                                          const Eigen::VectorXd& w, double noise, mlc::Rng& rng) {

@@ -246,11 +246,6 @@ Eigen::VectorXd gradient_descent_filter(const Eigen::VectorXd& s, Eigen::Index n
 
 // ---- Measurements used by the experiments and the failure-mode tests ------------------------
 
-// Coefficient of determination on any data: 1 − Σ(y − ŷ)²/Σ(y − ȳ)² (negative when worse
-// than the mean). Local to this lesson: lesson 2.5 has no regression metric yet.
-double r_squared(const Eigen::VectorXd& y, const Eigen::VectorXd& y_pred);
-double mean_squared_error(const Eigen::VectorXd& y, const Eigen::VectorXd& y_pred);
-
 // n samples of d features, the first two a correlated pair: x₀ ~ N(0,1), x₁ = ρx₀ +
 // √(1−ρ²) e; the rest independent N(0,1). y = Xw + σ ε.
 struct SyntheticRegression {

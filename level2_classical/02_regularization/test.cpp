@@ -16,6 +16,7 @@
 #include "mlc/gradcheck.hpp"
 #include "mlc/testing.hpp"
 #include "regularization.hpp"
+#include "model_evaluation.hpp"
 
 namespace rg = regularization;
 
@@ -319,7 +320,7 @@ TEST(CrossValidation, OneSeLambdaIsAtLeastTheMinimisingLambda) {
   const Eigen::MatrixXd Xtr = scaler.fit_transform(d.X(train_rows, Eigen::all));
   const Eigen::MatrixXd Xte = scaler.transform(d.X(test_rows, Eigen::all));
   const rg::LinearModel m = rg::elastic_net(Xtr, d.y(train_rows), lambdas(10), 1.0, tight());
-  const double mse = rg::mean_squared_error(d.y(test_rows), m.predict(Xte));
+  const double mse = model_evaluation::mean_squared_error(d.y(test_rows), m.predict(Xte));
   EXPECT_NEAR(cv.fold_mse(2, 10), mse, 1e-6 * mse);
 }
 

@@ -15,6 +15,7 @@
 
 #include "mlc/data.hpp"
 #include "mlc/error.hpp"
+#include "mlc/stats.hpp"
 #include "model_evaluation.hpp"
 
 namespace bias_variance {
@@ -138,13 +139,6 @@ double Decomposition::cross_z_score() const {
   return (expected_test_error - bias2 - variance - noise_measured) / cross_standard_error;
 }
 
-namespace {
-// Sample standard deviation (1/(R−1)) of the entries of v.
-double sample_sd(const VectorXd& v) {
-  return std::sqrt((v.array() - v.mean()).square().sum() / static_cast<double>(v.size() - 1));
-}
-}  // namespace
-
 Decomposition decompose(const MatrixXd& predictions, const VectorXd& f_test,
                         const MatrixXd& test_targets, double noise_variance) {
   const Index R = predictions.rows(), m = predictions.cols();
@@ -173,12 +167,12 @@ Decomposition decompose(const MatrixXd& predictions, const VectorXd& f_test,
   // (5) e − (bias² + variance + σ²) = mean_r D_r with D_r = mean_x[(y⁰ − ŷ_r)² − (f − ŷ_r)²] − σ²,
   // R independent draws of mean zero: s.e. = sd(D_r)/√R.
   const VectorXd per_set_difference = (test_sq - f_sq).rowwise().mean().array() - noise_variance;
-  d.standard_error = sample_sd(per_set_difference) / std::sqrt(r);
-  d.test_error_se = sample_sd(test_sq.rowwise().mean()) / std::sqrt(r);
+  d.standard_error = mlc::sample_sd(per_set_difference) / std::sqrt(r);
+  d.test_error_se = mlc::sample_sd(test_sq.rowwise().mean()) / std::sqrt(r);
   // the realised noise (y⁰ − f)² and the cross term 2(y⁰ − f)(f − ŷ_r) that is left over
   const MatrixXd noise_sq = (test_targets.rowwise() - f_test.transpose()).array().square().matrix();
   d.noise_measured = noise_sq.mean();
-  d.cross_standard_error = sample_sd((test_sq - f_sq - noise_sq).rowwise().mean()) / std::sqrt(r);
+  d.cross_standard_error = mlc::sample_sd((test_sq - f_sq - noise_sq).rowwise().mean()) / std::sqrt(r);
   return d;
   // END EXERCISE
 }

@@ -129,17 +129,17 @@ void run(const mlc::Options& opt) {
     cv10.push_back(me::cross_validate(data.X, y_all, logreg, 10, rng).mean);
   }
   report.table({"estimate of accuracy", "mean over reshuffles", "sd over reshuffles"},
-               {{"75/25 hold-out", mlc::num(me::mean_of(holdout)), mlc::num(me::sample_sd(holdout))},
-                {"5-fold CV", mlc::num(me::mean_of(cv5)), mlc::num(me::sample_sd(cv5))},
-                {"10-fold CV", mlc::num(me::mean_of(cv10)), mlc::num(me::sample_sd(cv10))}});
-  report.metric("cv_spread.holdout_sd", me::sample_sd(holdout));
-  report.metric("cv_spread.cv5_sd", me::sample_sd(cv5));
-  report.metric("cv_spread.cv10_sd", me::sample_sd(cv10));
+               {{"75/25 hold-out", mlc::num(mlc::mean(holdout)), mlc::num(mlc::sample_sd(holdout))},
+                {"5-fold CV", mlc::num(mlc::mean(cv5)), mlc::num(mlc::sample_sd(cv5))},
+                {"10-fold CV", mlc::num(mlc::mean(cv10)), mlc::num(mlc::sample_sd(cv10))}});
+  report.metric("cv_spread.holdout_sd", mlc::sample_sd(holdout));
+  report.metric("cv_spread.cv5_sd", mlc::sample_sd(cv5));
+  report.metric("cv_spread.cv10_sd", mlc::sample_sd(cv10));
   report.text(fmt::format(
       "Each of {} reshuffles draws a new hold-out split and new folds. Cross-validation averages over "
       "folds, so its estimate varies much less from one reshuffle to the next than a single hold-out "
       "score: sd {} (5-fold) and {} (10-fold) against {} (hold-out).",
-      reshuffles, mlc::num(me::sample_sd(cv5)), mlc::num(me::sample_sd(cv10)), mlc::num(me::sample_sd(holdout))));
+      reshuffles, mlc::num(mlc::sample_sd(cv5)), mlc::num(mlc::sample_sd(cv10)), mlc::num(mlc::sample_sd(holdout))));
   mlc::Figure spread("Accuracy estimates over reshuffles of the data");
   spread.xlabel("reshuffle").ylabel("estimated accuracy").legend("bottom right");
   const Eigen::VectorXd idx = Eigen::VectorXd::LinSpaced(reshuffles, 1, reshuffles);

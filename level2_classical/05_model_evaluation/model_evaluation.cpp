@@ -397,19 +397,6 @@ Eigen::VectorXd IsotonicRegression::predict(const Eigen::VectorXd& x) const {
 
 // ---- Protocols --------------------------------------------------------------------------
 
-double mean_of(const std::vector<double>& v) {
-  mlc::require(!v.empty(), "mean_of", "empty list");
-  return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-}
-
-double sample_sd(const std::vector<double>& v) {
-  if (v.size() < 2) return 0.0;
-  const double m = mean_of(v);
-  double ss = 0;
-  for (double x : v) ss += (x - m) * (x - m);
-  return std::sqrt(ss / static_cast<double>(v.size() - 1));
-}
-
 CvResult cross_validate(const Eigen::MatrixXd& X, const Eigen::VectorXi& y, const Classifier& model, int k,
                         mlc::Rng& rng, bool standardize_in_fold) {
   mlc::require(X.rows() == y.size(), "cross_validate", fmt::format("X has {} rows, y {} entries", X.rows(), y.size()));
@@ -436,8 +423,8 @@ CvResult cross_validate(const Eigen::MatrixXd& X, const Eigen::VectorXi& y, cons
     }
     result.fold_accuracy.push_back(accuracy(y_test, model(X_train, y_train, X_test)));
   }
-  result.mean = mean_of(result.fold_accuracy);
-  result.sd = sample_sd(result.fold_accuracy);
+  result.mean = mlc::mean(result.fold_accuracy);
+  result.sd = mlc::sample_sd(result.fold_accuracy);
   return result;
 }
 
@@ -494,13 +481,13 @@ Eigen::VectorXi nearest_centroid(const Eigen::MatrixXd& X_train, const Eigen::Ve
 double SplitSummary::mean(const std::string& name) const {
   auto it = values.find(name);
   mlc::require(it != values.end(), "SplitSummary::mean", "no values named " + name);
-  return mean_of(it->second);
+  return mlc::mean(it->second);
 }
 
 double SplitSummary::sd(const std::string& name) const {
   auto it = values.find(name);
   mlc::require(it != values.end(), "SplitSummary::sd", "no values named " + name);
-  return sample_sd(it->second);
+  return mlc::sample_sd(it->second);
 }
 
 SplitSummary evaluate_on_splits(const mlc::Dataset& data, int repeats, std::uint64_t seed,

@@ -23,6 +23,7 @@
 
 #include "mlc/data.hpp"
 #include "mlc/rng.hpp"
+#include "mlc/stats.hpp"  // mlc::mean, mlc::sample_sd for the summaries
 
 namespace model_evaluation {
 
@@ -190,8 +191,5 @@ Eigen::MatrixXd select_columns(const Eigen::MatrixXd& X, const std::vector<Eigen
 Eigen::VectorXi nearest_centroid(const Eigen::MatrixXd& X_train, const Eigen::VectorXi& y_train,
                                  const Eigen::MatrixXd& X_test);
 
-// Mean and sample standard deviation (n − 1) of a list of numbers (sd = 0 for one value).
-double mean_of(const std::vector<double>& v);
-double sample_sd(const std::vector<double>& v);
 
 }  // namespace model_evaluation

@@ -53,13 +53,6 @@ Eigen::VectorXd to_vector(const std::vector<double>& v) {
   return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
 }
 
-double mean_of(const Eigen::VectorXd& v) {
-  return v.mean();
-}
-double sd_of(const Eigen::VectorXd& v) {
-  return v.size() > 1 ? std::sqrt((v.array() - v.mean()).square().sum() / (v.size() - 1.0)) : 0.0;
-}
-
 // ---- 1. Decision regions on two moons ------------------------------------------------------
 void moons_regions(mlc::Report& report, const mlc::Options& opt) {
   report.section("Decision regions on two moons: k = 1 against k = 15");
@@ -345,10 +338,10 @@ void distance_concentration(mlc::Report& report, const mlc::Options& opt,
     const Eigen::MatrixXd X = rng.uniform_matrix(n, d), Q = rng.uniform_matrix(m, d);
     const nn::DistanceContrast c = nn::distance_contrast(X, Q);
     dd.push_back(d);
-    ratio_mean.push_back(mean_of(c.ratio));
-    ratio_sd.push_back(sd_of(c.ratio));
-    contrast_mean.push_back(mean_of(c.contrast));
-    contrast_sd.push_back(sd_of(c.contrast));
+    ratio_mean.push_back(mlc::mean(c.ratio));
+    ratio_sd.push_back(mlc::sample_sd(c.ratio));
+    contrast_mean.push_back(mlc::mean(c.contrast));
+    contrast_sd.push_back(mlc::sample_sd(c.contrast));
     const nn::ConcentrationPrediction p = nn::predicted_concentration(n, d);
     ratio_pred.push_back(p.ratio);
     contrast_pred.push_back(p.contrast);
@@ -356,7 +349,7 @@ void distance_concentration(mlc::Report& report, const mlc::Options& opt,
                     std::isfinite(p.ratio) ? mlc::num(p.ratio) : "–",
                     mlc::mean_sd(contrast_mean.back(), contrast_sd.back()),
                     std::isfinite(p.contrast) ? mlc::num(p.contrast) : "–",
-                    mlc::num(mean_of(c.d_min)), mlc::num(mean_of(c.d_max))});
+                    mlc::num(mlc::mean(c.d_min)), mlc::num(mlc::mean(c.d_max))});
   }
   // Slope of log contrast against log d over d >= 100: (8) tends to −1/2.
   double sx = 0, sy = 0, sxx = 0, sxy = 0;
