@@ -284,7 +284,8 @@ void run(const mlc::Options& opt) {
         repeats, opt.seed, opt.seed + repeats - 1, mlc::num(summary.mean("rbf.train_accuracy"))));
     report.table({"kernel", "multi-class", "C", "test accuracy", "support vectors", "SMO iterations"}, rows);
     // The protocol of scikit-learn's "Recognizing hand-written digits" example: SVC(gamma = 0.001,
-    // C = 1) on raw pixels 0..16, first 898 images train, last 899 test (REFERENCE_NUMBERS.md §8).
+    // C = 1) on raw pixels 0..16, first 898 images train, last 899 test
+    // (data/REFERENCE_NUMBERS.md §1.1).
     {
       const Eigen::Index half = 898;
       const Eigen::MatrixXd X_tr = digits.X.topRows(half), X_te = digits.X.bottomRows(digits.n() - half);

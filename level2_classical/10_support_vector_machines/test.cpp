@@ -346,7 +346,7 @@ TEST(MultiClass, OneVsRestAndOneVsOneSeparateThreeBlobs) {
 // A published number: scikit-learn's example "Recognizing hand-written digits" (SVC, RBF,
 // γ = 0.001, C = 1, LIBSVM one-vs-one, tolerance 1e-3) on raw pixels, first 898 images for
 // training and the last 899 for testing, classifies 871 of 899 correctly
-// (REFERENCE_NUMBERS.md §8). The same dual, the same selection rule, the same count.
+// (data/REFERENCE_NUMBERS.md §1.1). The same dual, the same selection rule, the same count.
 TEST(MultiClass, OneVsOneReproducesTheScikitLearnDigitsExample) {
   const auto digits = mlc::load_dataset("digits");
   const Eigen::Index half = 898, rest = digits.n() - half;
