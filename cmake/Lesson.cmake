@@ -78,7 +78,7 @@ function(add_lesson id)
   endif()
   list(TRANSFORM L_SOURCES PREPEND "${src_dir}/" OUTPUT_VARIABLE lib_sources)
   # A lesson being written may lack a file yet: warn and skip it rather than break the
-  # configuration of every other lesson (../shared/tools/check_lessons flags it too).
+  # configuration of every other lesson (tools/check_lessons flags it too).
   foreach(file IN LISTS lib_sources ITEMS ${dir}/main.cpp ${dir}/test.cpp)
     if(NOT EXISTS ${file})
       message(WARNING "add_lesson(${id}): ${file} does not exist; the lesson is skipped")
