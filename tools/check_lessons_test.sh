@@ -51,8 +51,9 @@ sed -i 's/"gradient_descent", "level1_math", "1.4"/"gradient_descent", "level1_m
 sed -i -E 's/^(#+ .*)[Ff]ailure/\1Trouble/' "$lesson/NOTES.md"
 rm "$lesson/figures/suboptimality.svg"
 sed -i 's/03_automatic_differentiation/05_automatic_differentiation/; s/04_gradient_descent)/)/' "$tree/level1_math/CMakeLists.txt"
-echo "// see ../sha""red/STYLE.md" >>"$lesson/test.cpp"
-echo "The protocol is in PLANNING.md." >>"$tree/DESIGN.md"
+echo "// see ../sha""red/tools/ for the rules" >>"$lesson/test.cpp"
+missing_doc=PLANNING  # written so that this file itself cites no such document
+echo "The protocol is in ${missing_doc}.md." >>"$tree/DESIGN.md"
 echo "See [the map](../no_such_file.md)." >>"$tree/level1_math/README.md"
 want="add_lesson id differs from the folder|add_lesson id 'gradient_descend' is not the folder name
 add_lesson LEVEL differs from the level folder|add_lesson LEVEL is '2'
@@ -64,7 +65,7 @@ an embedded figure is missing|embeds figures/suboptimality.svg
 a lesson folder not in mlc_lessons|not listed in level1_math/CMakeLists.txt
 mlc_lessons numbering skips|is number 5 where 3 comes next
 a file cites the starting-point folder|cites the writers' starting-point folder
-a file cites a document the repository lacks|cites PLANNING.md
+a file cites a document the repository lacks|cites ${missing_doc}.md
 a Markdown link to a missing file|links to ../no_such_file.md"
 check "the copy with planted defects" 1
 
