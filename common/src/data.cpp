@@ -10,7 +10,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <cstdint>
 #include <fstream>
+#include <iterator>
 #include <numbers>
 #include <stdexcept>
 
@@ -56,13 +58,18 @@ std::vector<std::string_view> split_line(std::string_view line, char delimiter) 
   return cells;
 }
 
+// A finite double or nan, the whole cell. from_chars takes no '+' sign, so one is removed
+// first; a sign must then not follow ("+-1" is not a number), and an infinity is refused.
 bool parse_double(std::string_view cell, double& value) {
   if (cell.empty()) return false;
-  if (cell.front() == '+') cell.remove_prefix(1);
+  if (cell.front() == '+') {
+    cell.remove_prefix(1);
+    if (cell.empty() || cell.front() == '-') return false;
+  }
   const char* first = cell.data();
   const char* last = cell.data() + cell.size();
   auto [ptr, ec] = std::from_chars(first, last, value);
-  return ec == std::errc() && ptr == last;
+  return ec == std::errc() && ptr == last && !std::isinf(value);
 }
 
 }  // namespace
@@ -73,6 +80,10 @@ CsvTable read_csv(const fs::path& file, char delimiter, bool has_header) {
     throw DataError(fmt::format("{}: cannot open file ({}); check the path", file.string(),
                                 std::strerror(errno)));
   }
+  return read_csv(in, file.string(), delimiter, has_header);
+}
+
+CsvTable read_csv(std::istream& in, const std::string& source, char delimiter, bool has_header) {
   CsvTable table;
   std::vector<double> values;
   std::size_t columns = 0, rows = 0, line_number = 0;
@@ -87,7 +98,7 @@ CsvTable read_csv(const fs::path& file, char delimiter, bool has_header) {
       while (std::getline(in, rest)) {
         if (!trim(rest).empty()) {
           throw DataError(fmt::format("{}:{}: blank line inside the data; expected a row of {} cells",
-                                      file.string(), line_number, columns));
+                                      source, line_number, columns));
         }
       }
       break;
@@ -102,14 +113,14 @@ CsvTable read_csv(const fs::path& file, char delimiter, bool has_header) {
     if (columns == 0) columns = cells.size();
     if (cells.size() != columns) {
       throw DataError(fmt::format("{}:{}: ragged row: {} cells, expected {} (as in {})",
-                                  file.string(), line_number, cells.size(), columns,
+                                  source, line_number, cells.size(), columns,
                                   has_header ? "the header" : "the first row"));
     }
     for (std::size_t c = 0; c < cells.size(); ++c) {
       double v;
       if (!parse_double(cells[c], v)) {
-        throw DataError(fmt::format("{}:{}: column {}{}: '{}' is not a number",
-                                    file.string(), line_number, c + 1,
+        throw DataError(fmt::format("{}:{}: column {}{}: '{}' is not a number (expected a finite decimal or nan)",
+                                    source, line_number, c + 1,
                                     table.header.empty() ? "" : " (" + table.header[c] + ")",
                                     std::string(cells[c])));
       }
@@ -118,7 +129,7 @@ CsvTable read_csv(const fs::path& file, char delimiter, bool has_header) {
     ++rows;
   }
   if (rows == 0) {
-    throw DataError(fmt::format("{}: no data rows{}; expected a numeric CSV file", file.string(),
+    throw DataError(fmt::format("{}: no data rows{}; expected a numeric CSV file", source,
                                 line_number == 0 ? " (the file is empty)" : ""));
   }
   table.values = Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
@@ -130,29 +141,76 @@ CsvTable read_csv(const fs::path& file, char delimiter, bool has_header) {
 
 namespace {
 
-// The whole file, decompressed when it is gzip (zlib reads plain files unchanged).
-std::vector<unsigned char> read_maybe_gzip(const fs::path& file) {
+bool gzip_magic_at(const std::string& raw, std::size_t offset) {
+  return raw.size() >= offset + 2 && static_cast<unsigned char>(raw[offset]) == 0x1f &&
+         static_cast<unsigned char>(raw[offset + 1]) == 0x8b;
+}
+
+// The bytes of an IDX file, decompressed when they are gzip (one member or several, as
+// zcat reads them); plain bytes are returned unchanged. Corrupt, truncated or trailing
+// non-gzip data after the last member is a DataError.
+std::vector<unsigned char> decompress_if_gzip(const std::string& raw, const std::string& source) {
+  if (!gzip_magic_at(raw, 0)) return {raw.begin(), raw.end()};
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {  // 16: the gzip wrapper only
+    throw DataError(fmt::format("{}: cannot start gzip decompression", source));
+  }
+  struct End {
+    z_stream* zs;
+    ~End() { inflateEnd(zs); }
+  } end{&zs};
+  std::vector<unsigned char> bytes;
+  std::array<unsigned char, 1 << 16> buffer{};
+  std::size_t fed = 0;  // bytes of `raw` handed to zlib so far
+  while (true) {
+    if (zs.avail_in == 0 && fed < raw.size()) {
+      const std::size_t chunk = std::min<std::size_t>(raw.size() - fed, 1u << 30);  // avail_in is 32-bit
+      zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data() + fed));
+      zs.avail_in = static_cast<uInt>(chunk);
+      fed += chunk;
+    }
+    zs.next_out = buffer.data();
+    zs.avail_out = static_cast<uInt>(buffer.size());
+    const int ret = inflate(&zs, Z_NO_FLUSH);
+    bytes.insert(bytes.end(), buffer.begin(), buffer.end() - zs.avail_out);
+    const std::size_t offset = fed - zs.avail_in;  // compressed bytes consumed
+    if (ret == Z_STREAM_END) {
+      if (offset == raw.size()) break;
+      if (!gzip_magic_at(raw, offset)) {
+        throw DataError(fmt::format("{}: byte offset {}: {} trailing bytes after the gzip data",
+                                    source, offset, raw.size() - offset));
+      }
+      inflateReset(&zs);  // the next member
+      continue;
+    }
+    if (ret == Z_OK) continue;
+    if (ret == Z_BUF_ERROR && zs.avail_in == 0 && fed == raw.size()) {
+      throw DataError(fmt::format("{}: truncated gzip data: the compressed stream ends at byte "
+                                  "offset {} before its end marker ({} bytes decompressed)",
+                                  source, raw.size(), bytes.size()));
+    }
+    throw DataError(fmt::format("{}: corrupt compressed data near byte offset {} after {} "
+                                "decompressed bytes ({})",
+                                source, offset, bytes.size(), zs.msg ? zs.msg : "zlib error"));
+  }
+  return bytes;
+}
+
+std::string read_all(std::istream& in, const std::string& source) {
+  std::string raw{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) throw DataError(fmt::format("{}: read error after {} bytes", source, raw.size()));
+  return raw;
+}
+
+std::string read_binary_file(const fs::path& file) {
   if (!fs::exists(file)) {
     throw DataError(fmt::format("{}: no such file", file.string()));
   }
-  gzFile gz = gzopen(file.c_str(), "rb");
-  if (!gz) throw DataError(fmt::format("{}: cannot open file", file.string()));
-  std::vector<unsigned char> bytes;
-  std::array<unsigned char, 1 << 16> buffer{};
-  while (true) {
-    const int r = gzread(gz, buffer.data(), static_cast<unsigned>(buffer.size()));
-    if (r < 0) {
-      int err = 0;
-      const std::string msg = gzerror(gz, &err);
-      gzclose(gz);
-      throw DataError(fmt::format("{}: corrupt compressed data after {} bytes ({})", file.string(),
-                                  bytes.size(), msg));
-    }
-    if (r == 0) break;
-    bytes.insert(bytes.end(), buffer.begin(), buffer.begin() + r);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    throw DataError(fmt::format("{}: cannot open file ({})", file.string(), std::strerror(errno)));
   }
-  gzclose(gz);
-  return bytes;
+  return read_all(in, file.string());
 }
 
 std::uint32_t big_endian_u32(const std::vector<unsigned char>& b, std::size_t offset) {
@@ -160,58 +218,96 @@ std::uint32_t big_endian_u32(const std::vector<unsigned char>& b, std::size_t of
          (std::uint32_t{b[offset + 2]} << 8) | std::uint32_t{b[offset + 3]};
 }
 
-void require_bytes(const fs::path& file, const std::vector<unsigned char>& b, std::size_t needed,
-                   const char* what) {
+void require_bytes(const std::string& source, const std::vector<unsigned char>& b,
+                   std::size_t needed, const char* what) {
   if (b.size() < needed) {
     throw DataError(fmt::format("{}: truncated at byte offset {}: expected {} bytes for {}",
-                                file.string(), b.size(), needed, what));
+                                source, b.size(), needed, what));
   }
 }
 
-}  // namespace
-
-Eigen::MatrixXd read_idx_images(const fs::path& file) {
-  const auto b = read_maybe_gzip(file);
-  require_bytes(file, b, 16, "the IDX image header");
+Eigen::MatrixXd parse_idx_images(const std::vector<unsigned char>& b, const std::string& source) {
+  require_bytes(source, b, 16, "the IDX image header");
   const std::uint32_t magic = big_endian_u32(b, 0);
   if (magic != 0x00000803) {
     throw DataError(fmt::format("{}: byte offset 0: magic number 0x{:08x}, expected 0x00000803 "
-                                "(IDX unsigned-byte images, 3 dimensions)", file.string(), magic));
+                                "(IDX unsigned-byte images, 3 dimensions)", source, magic));
   }
-  const std::size_t n = big_endian_u32(b, 4), rows = big_endian_u32(b, 8), cols = big_endian_u32(b, 12);
-  const std::size_t pixels = rows * cols;
-  require_bytes(file, b, 16 + n * pixels, "the image data");
-  if (b.size() != 16 + n * pixels) {
-    throw DataError(fmt::format("{}: {} trailing bytes after {} images of {}x{}", file.string(),
-                                b.size() - 16 - n * pixels, n, rows, cols));
+  const std::uint64_t n = big_endian_u32(b, 4), rows = big_endian_u32(b, 8), cols = big_endian_u32(b, 12);
+  // An empty file or empty images would give a matrix with no entries but up to 2^32 rows
+  // or 2^64 columns, which every later loop over rows or columns walks: refused, as
+  // read_csv refuses a file without data rows.
+  if (n == 0 || rows == 0 || cols == 0) {
+    throw DataError(fmt::format("{}: byte offset 4: {} images of {}x{} pixels; expected at least "
+                                "one image of at least 1x1", source, n, rows, cols));
+  }
+  const std::uint64_t pixels = rows * cols;  // both below 2^32: no overflow
+  const std::uint64_t available = b.size() - 16;
+  // n · pixels can exceed 2^64 (a corrupt header): compare without forming the product.
+  if (n > available / pixels) {
+    std::uint64_t data_bytes = 0;
+    const bool huge = __builtin_mul_overflow(n, pixels, &data_bytes) || data_bytes > UINT64_MAX - 16;
+    throw DataError(fmt::format("{}: truncated at byte offset {}: expected {} bytes for the image "
+                                "data ({} images of {}x{})",
+                                source, b.size(), huge ? std::string("more than 2^64")
+                                                       : std::to_string(16 + data_bytes),
+                                n, rows, cols));
+  }
+  if (available != n * pixels) {
+    throw DataError(fmt::format("{}: {} trailing bytes after {} images of {}x{}", source,
+                                available - n * pixels, n, rows, cols));
   }
   Eigen::MatrixXd X(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(pixels));
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t p = 0; p < pixels; ++p)
+  for (std::uint64_t i = 0; i < n; ++i)
+    for (std::uint64_t p = 0; p < pixels; ++p)
       X(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(p)) = b[16 + i * pixels + p];
   return X;
 }
 
-Eigen::VectorXi read_idx_labels(const fs::path& file, int num_classes) {
-  const auto b = read_maybe_gzip(file);
-  require_bytes(file, b, 8, "the IDX label header");
+Eigen::VectorXi parse_idx_labels(const std::vector<unsigned char>& b, const std::string& source,
+                                 int num_classes) {
+  require(num_classes >= 1, "read_idx_labels", "num_classes must be at least 1");
+  require_bytes(source, b, 8, "the IDX label header");
   const std::uint32_t magic = big_endian_u32(b, 0);
   if (magic != 0x00000801) {
     throw DataError(fmt::format("{}: byte offset 0: magic number 0x{:08x}, expected 0x00000801 "
-                                "(IDX unsigned-byte labels, 1 dimension)", file.string(), magic));
+                                "(IDX unsigned-byte labels, 1 dimension)", source, magic));
   }
   const std::size_t n = big_endian_u32(b, 4);
-  require_bytes(file, b, 8 + n, "the labels");
+  if (n == 0) throw DataError(fmt::format("{}: byte offset 4: 0 labels; expected at least one", source));
+  require_bytes(source, b, 8 + n, "the labels");
+  if (b.size() != 8 + n) {
+    throw DataError(fmt::format("{}: {} trailing bytes after {} labels", source, b.size() - 8 - n, n));
+  }
   Eigen::VectorXi labels(static_cast<Eigen::Index>(n));
   for (std::size_t i = 0; i < n; ++i) {
     const int label = b[8 + i];
     if (label >= num_classes) {
       throw DataError(fmt::format("{}: byte offset {}: label {} out of range, expected 0..{}",
-                                  file.string(), 8 + i, label, num_classes - 1));
+                                  source, 8 + i, label, num_classes - 1));
     }
     labels(static_cast<Eigen::Index>(i)) = label;
   }
   return labels;
+}
+
+}  // namespace
+
+Eigen::MatrixXd read_idx_images(const fs::path& file) {
+  return parse_idx_images(decompress_if_gzip(read_binary_file(file), file.string()), file.string());
+}
+
+Eigen::VectorXi read_idx_labels(const fs::path& file, int num_classes) {
+  return parse_idx_labels(decompress_if_gzip(read_binary_file(file), file.string()), file.string(),
+                          num_classes);
+}
+
+Eigen::MatrixXd read_idx_images(std::istream& in, const std::string& source) {
+  return parse_idx_images(decompress_if_gzip(read_all(in, source), source), source);
+}
+
+Eigen::VectorXi read_idx_labels(std::istream& in, const std::string& source, int num_classes) {
+  return parse_idx_labels(decompress_if_gzip(read_all(in, source), source), source, num_classes);
 }
 
 // ---- SHA-256 (FIPS 180-4) ----------------------------------------------------------------

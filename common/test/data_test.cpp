@@ -4,8 +4,10 @@
 
 #include <zlib.h>
 
+#include <cmath>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -70,6 +72,30 @@ TEST(Csv, BlankLineInsideDataIsAnError) {
   expect_data_error([&] { mlc::read_csv(p); }, {"blank.csv:3", "blank line"});
 }
 
+// Regressions found while fuzzing the reader (fuzz/csv_reader.cpp): from_chars takes no
+// '+', so the reader strips one, which let "+-1" through as -1; and it accepted "inf",
+// against the documented finite-or-nan contract.
+TEST(Csv, SignAfterPlusIsNotANumber) {
+  TempDir dir;
+  auto p = write(dir, "sign.csv", "a\n+1\n+-1\n");
+  expect_data_error([&] { mlc::read_csv(p); }, {"sign.csv:3", "'+-1'"});
+}
+
+TEST(Csv, InfinityIsRejectedNanIsKept) {
+  TempDir dir;
+  auto t = mlc::read_csv(write(dir, "nan.csv", "a,b\nnan,1\n"));
+  EXPECT_TRUE(std::isnan(t.values(0, 0)));
+  for (const char* cell : {"inf", "-inf", "+inf", "infinity", "1e999"}) {
+    auto p = write(dir, "inf.csv", std::string("a,b\n1,") + cell + "\n");
+    expect_data_error([&] { mlc::read_csv(p); }, {"inf.csv:2", "column 2 (b)"});
+  }
+}
+
+TEST(Csv, StreamOverloadNamesItsSource) {
+  std::istringstream in("x;y\r\n1;2\r\n3;q\r\n");
+  expect_data_error([&] { mlc::read_csv(in, "memory", ';'); }, {"memory:3", "'q'"});
+}
+
 // A gzip-compressed IDX file, as Debian ships Fashion-MNIST.
 void write_gz(const std::filesystem::path& p, const std::vector<unsigned char>& bytes) {
   gzFile gz = gzopen(p.c_str(), "wb");
@@ -117,6 +143,71 @@ TEST(Idx, LabelOutOfRangeNamesTheOffset) {
   TempDir dir;
   write_gz(dir.path() / "lab.gz", {0, 0, 8, 1, 0, 0, 0, 2, 1, 12});
   expect_data_error([&] { mlc::read_idx_labels(dir.path() / "lab.gz", 10); }, {"byte offset 9", "label 12", "0..9"});
+}
+
+void write_bytes(const std::filesystem::path& p, const std::vector<unsigned char>& bytes) {
+  std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                           static_cast<std::streamsize>(bytes.size()));
+}
+
+// Regressions found while fuzzing the readers (fuzz/idx_reader.cpp). A header whose
+// n·rows·cols wraps around 2^64 passed the size check (2^16 images of 2^24 x 2^24 pixels
+// "fit" in 0 bytes) and then failed inside Eigen with std::bad_alloc instead of DataError.
+TEST(Idx, HeaderWhoseSizeOverflowsIsTruncatedNotBadAlloc) {
+  TempDir dir;
+  write_bytes(dir.path() / "wrap.idx", {0, 0, 8, 3, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0});
+  expect_data_error([&] { mlc::read_idx_images(dir.path() / "wrap.idx"); },
+                    {"wrap.idx", "truncated at byte offset 16", "more than 2^64", "65536 images"});
+}
+
+// Zero images of 2^24 x 2^24 pixels were accepted as a 0 x 2^48 matrix, whose column
+// loops never end (the fuzzer's timeout); empty files and empty images are now refused.
+TEST(Idx, NoImagesOrEmptyImagesAreAnError) {
+  TempDir dir;
+  write_bytes(dir.path() / "wide.idx", {0, 0, 8, 3, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0});
+  expect_data_error([&] { mlc::read_idx_images(dir.path() / "wide.idx"); },
+                    {"wide.idx", "0 images of 16777216x16777216", "at least one image"});
+  write_bytes(dir.path() / "flat.idx", {0, 0, 8, 3, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 5});
+  expect_data_error([&] { mlc::read_idx_images(dir.path() / "flat.idx"); }, {"flat.idx", "9 images of 0x5"});
+  write_bytes(dir.path() / "none.idx", {0, 0, 8, 1, 0, 0, 0, 0});
+  expect_data_error([&] { mlc::read_idx_labels(dir.path() / "none.idx", 10); }, {"none.idx", "0 labels"});
+}
+
+// The image reader refused trailing bytes; the label reader accepted them silently.
+TEST(Idx, TrailingBytesAfterLabelsAreAnError) {
+  TempDir dir;
+  write_gz(dir.path() / "lab.gz", {0, 0, 8, 1, 0, 0, 0, 2, 1, 2, 3});
+  expect_data_error([&] { mlc::read_idx_labels(dir.path() / "lab.gz", 10); }, {"lab.gz", "1 trailing bytes after 2 labels"});
+}
+
+// zlib's gzread ignored bytes after the gzip data; a strict reader does not.
+TEST(Idx, TrailingGarbageAfterGzipDataIsAnError) {
+  TempDir dir;
+  write_gz(dir.path() / "img.gz", idx_images(1, 2, 2));
+  { std::ofstream(dir.path() / "img.gz", std::ios::binary | std::ios::app) << "junk"; }
+  expect_data_error([&] { mlc::read_idx_images(dir.path() / "img.gz"); }, {"img.gz", "4 trailing bytes after the gzip data"});
+}
+
+TEST(Idx, TruncatedGzipDataIsAnError) {
+  TempDir dir;
+  write_gz(dir.path() / "img.gz", idx_images(2, 2, 3));
+  const auto bytes = mlc::read_text_file(dir.path() / "img.gz");
+  write_bytes(dir.path() / "cut.gz", {bytes.begin(), bytes.end() - 6});
+  expect_data_error([&] { mlc::read_idx_images(dir.path() / "cut.gz"); }, {"cut.gz", "truncated gzip data"});
+}
+
+TEST(Idx, PlainConcatenatedGzipAndStreamReadAlike) {
+  TempDir dir;
+  const auto b = idx_images(2, 2, 3);
+  write_bytes(dir.path() / "plain.idx", b);
+  write_gz(dir.path() / "a.gz", {b.begin(), b.begin() + 10});
+  write_gz(dir.path() / "b.gz", {b.begin() + 10, b.end()});
+  std::string two = mlc::read_text_file(dir.path() / "a.gz") + mlc::read_text_file(dir.path() / "b.gz");
+  write_bytes(dir.path() / "two.gz", {two.begin(), two.end()});
+  const Eigen::MatrixXd X = mlc::read_idx_images(dir.path() / "plain.idx");
+  EXPECT_EQ(mlc::read_idx_images(dir.path() / "two.gz"), X);
+  std::istringstream in(std::string(b.begin(), b.end()));
+  EXPECT_EQ(mlc::read_idx_images(in, "memory"), X);
 }
 
 TEST(FashionMnist, MissingPackageNamesLearnSetup) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,14 +42,25 @@ struct CsvTable {
 };
 
 // Reads a numeric CSV file. Every row must have as many cells as the first one (or the
-// header), every cell must parse completely as a finite-or-nan double.
+// header), every cell must parse completely as a finite-or-nan double ("nan" is a missing
+// value; "inf" and values beyond the double range are errors). Lines end in \n or \r\n;
+// blank lines are allowed only at the end.
 CsvTable read_csv(const std::filesystem::path& file, char delimiter = ',', bool has_header = true);
+// The same from a stream (the file overload opens the file and calls this one); `source`
+// names the input in error messages ("source:line: ...").
+CsvTable read_csv(std::istream& in, const std::string& source, char delimiter = ',',
+                  bool has_header = true);
 
 // IDX files (LeCun's MNIST format, also used by Fashion-MNIST), plain or gzip-compressed.
 // Images: magic 0x00000803, dims n, rows, cols; returned as n × (rows*cols) with the raw
-// byte values 0..255. Labels: magic 0x00000801, dim n; each must be < num_classes.
+// byte values 0..255. Labels: magic 0x00000801, dim n; each must be < num_classes. The
+// data must be exactly as long as the header says: fewer bytes, trailing bytes, corrupt or
+// trailing gzip data are errors, and so are zero images, zero labels and 0-pixel images.
 Eigen::MatrixXd read_idx_images(const std::filesystem::path& file);
 Eigen::VectorXi read_idx_labels(const std::filesystem::path& file, int num_classes);
+// The same from a stream of the file's bytes; `source` names the input in error messages.
+Eigen::MatrixXd read_idx_images(std::istream& in, const std::string& source);
+Eigen::VectorXi read_idx_labels(std::istream& in, const std::string& source, int num_classes);
 
 // SHA-256 of a file's bytes as 64 hex digits (data/README.md lists them; a test checks).
 std::string sha256_file(const std::filesystem::path& file);
