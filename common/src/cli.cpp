@@ -33,11 +33,11 @@ std::optional<Options> parse_args(int argc, const char* const* argv, const Lesso
                info.id};
   app.footer(usage_footer(info));
   std::string seed_text;
-  app.add_option("--seed", seed_text,
+  CLI::Option* seed_option = app.add_option("--seed", seed_text,
                  fmt::format("seed from which every random choice derives (default {})",
                              kDefaultSeed));
   std::string out_text;
-  app.add_option("--out", out_text,
+  CLI::Option* out_option = app.add_option("--out", out_text,
                  fmt::format("output folder (default out/{}/{})", info.level_dir, info.id));
   app.add_flag("--quick", options.quick, "small sizes that finish in a few seconds (what ctest runs)");
 
@@ -51,15 +51,20 @@ std::optional<Options> parse_args(int argc, const char* const* argv, const Lesso
   }
 
   options.seed = kDefaultSeed;
-  if (!seed_text.empty()) {
-    // A seed is a non-negative integer; reject "abc", "-1", "1e3", "12x".
+  if (seed_option->count() > 0) {
+    // A seed is a non-negative integer; reject "abc", "-1", "1e3", "12x" and an empty value
+    // (--seed= would otherwise run silently with the default seed).
     bool digits_only = seed_text.find_first_not_of("0123456789") == std::string::npos;
-    if (!digits_only || seed_text.size() > 19) {
+    if (seed_text.empty() || !digits_only || seed_text.size() > 19) {
       throw UsageError(fmt::format(
           "--seed expects a non-negative integer below 10^19, got '{}'\n"
           "example: {} --seed 7", seed_text, info.id));
     }
     options.seed = std::stoull(seed_text);
+  }
+  if (out_option->count() > 0 && out_text.empty()) {
+    throw UsageError(fmt::format("--out expects a folder, got an empty value\n"
+                                 "example: {} --out /tmp/{}", info.id, info.id));
   }
   options.out = out_text.empty()
                     ? std::filesystem::path("out") / info.level_dir / info.id

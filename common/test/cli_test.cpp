@@ -58,6 +58,15 @@ TEST(Cli, MalformedSeedIsAUsageErrorThatNamesTheValue) {
   }
 }
 
+// Found while fuzzing parse_args (fuzz/cli_args.cpp): an empty value ran silently with the
+// default seed or the default output folder.
+TEST(Cli, EmptySeedOrOutIsAUsageError) {
+  std::ostringstream help;
+  EXPECT_THROW(parse({"--seed", ""}, help), mlc::UsageError);
+  EXPECT_THROW(parse({"--seed="}, help), mlc::UsageError);
+  EXPECT_THROW(parse({"--out", ""}, help), mlc::UsageError);
+}
+
 TEST(Cli, LessonMainMapsErrorsToExitCodes) {
   const char* argv[] = {"demo", "--quick"};
   EXPECT_EQ(mlc::lesson_main(2, argv, kInfo, [](const mlc::Options&) {}), 0);
