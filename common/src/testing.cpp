@@ -5,11 +5,11 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 
 #include "mlc/io.hpp"
+#include "mlc/report.hpp"
 
 namespace mlc::testing {
 
@@ -65,18 +65,8 @@ std::filesystem::path lesson_program() {
 ProgramRun run_lesson(const std::vector<std::string>& args) { return run_program(lesson_program(), args); }
 
 std::map<std::string, double> read_metrics(const std::filesystem::path& dir) {
-  const auto text = read_text_file(dir / "metrics.json");
-  const auto j = nlohmann::json::parse(text);
-  std::map<std::string, double> out;
-  for (const auto& [name, value] : j.at("metrics").items()) {
-    if (value.is_array()) {
-      for (std::size_t i = 0; i < value.size(); ++i)
-        out[fmt::format("{}[{}]", name, i)] = value[i].is_null() ? NAN : value[i].get<double>();
-    } else {
-      out[name] = value.is_null() ? NAN : value.get<double>();
-    }
-  }
-  return out;
+  const auto file = dir / "metrics.json";
+  return parse_metrics(read_text_file(file), file.string());
 }
 
 }  // namespace mlc::testing

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "mlc/error.hpp"
 #include "mlc/io.hpp"
 #include "mlc/testing.hpp"
 
@@ -62,6 +63,34 @@ TEST(AtomicWrite, ReplacesWholeFileAndLeavesNoTemporary) {
   int files = 0;
   for (auto& e : std::filesystem::directory_iterator(f.parent_path())) (void)e, ++files;
   EXPECT_EQ(files, 1);
+}
+
+// Reading metrics.json back (mlc::parse_metrics, through mlc::testing::read_metrics).
+TEST(Metrics, ReadBackFlattensArraysAndNulls) {
+  const auto m = mlc::parse_metrics(R"({"metrics": {"a": 0.5, "b": [1, null], "c": null}})", "m.json");
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(m.at("a"), 0.5);
+  EXPECT_EQ(m.at("b[0]"), 1.0);
+  EXPECT_TRUE(std::isnan(m.at("b[1]")));
+  EXPECT_TRUE(std::isnan(m.at("c")));
+}
+
+// Found while fuzzing the reader (fuzz/metrics_reader.cpp): a malformed metrics.json threw
+// nlohmann::json's own exceptions (type_error for a string metric, out_of_range for 1e999,
+// none at all for two entries that flatten to one name) instead of a DataError naming the file.
+TEST(Metrics, MalformedFileIsADataErrorNamingIt) {
+  mlc::testing::TempDir dir;
+  for (const char* text : {R"({"metrics": {"a": "x"}})", R"({"metrics": {"a": [1, [2]]}})",
+                           R"({"metrics": {"a": 1e999}})", R"({"metrics": {"a": [1], "a[0]": 2}})",
+                           R"({"metrics": [1]})", R"([1, 2])", "{\"metrics\": {"}) {
+    mlc::write_file_atomically(dir.path() / "metrics.json", text);
+    try {
+      mlc::testing::read_metrics(dir.path());
+      ADD_FAILURE() << "accepted " << text;
+    } catch (const mlc::DataError& e) {
+      EXPECT_NE(std::string(e.what()).find("metrics.json"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(Num, FormatsForTables) {

@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Core>
@@ -87,5 +88,11 @@ std::string mean_sd(double mean, double sd, int sig = 4);
 
 // The compiler and library versions recorded in metrics.json.
 std::map<std::string, std::string> versions();
+
+// Reading metrics.json back: its "metrics" object as name -> number, arrays flattened to
+// name[0], name[1], ... and null read as NaN. Throws DataError naming `source` when the
+// text is not JSON, has no "metrics" object, holds a metric that is neither a number, null
+// nor an array of those, or gives two entries the same flattened name.
+std::map<std::string, double> parse_metrics(std::string_view json_text, const std::string& source);
 
 }  // namespace mlc

@@ -52,7 +52,8 @@ std::filesystem::path lesson_program();
 ProgramRun run_lesson(const std::vector<std::string>& args);
 
 // The "metrics" object of <dir>/metrics.json as name -> number (arrays are flattened to
-// name[0], name[1], ...; null becomes NaN). Fails the test if the file is malformed.
+// name[0], name[1], ...; null becomes NaN): mlc::parse_metrics (mlc/report.hpp) on the
+// file. A missing or malformed file throws DataError naming it, which fails the test.
 std::map<std::string, double> read_metrics(const std::filesystem::path& dir);
 
 }  // namespace mlc::testing
