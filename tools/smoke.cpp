@@ -12,14 +12,15 @@
 
 #include <filesystem>
 #include <iostream>
-#include <nlohmann/json.hpp>
-#include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "mlc/error.hpp"
 #include "mlc/io.hpp"
+#include "smoke_checks.hpp"
 
 namespace fs = std::filesystem;
 
@@ -34,17 +35,14 @@ void check(bool ok, const std::string& what) {
   }
 }
 
-// The report without what may differ between two runs: the wall-time line and the
-// closing "## Timing" section (mlc/report.hpp).
-std::string without_wall_time(const std::string& report) {
-  std::istringstream in(report);
-  std::string line, out;
-  bool in_timing = false;
-  while (std::getline(in, line)) {
-    if (line.rfind("## ", 0) == 0) in_timing = line == "## Timing";
-    if (!in_timing && line.rfind("Wall time:", 0) != 0) out += line + "\n";
+// The file's text, or nullopt after a FAIL line naming it.
+std::optional<std::string> read(const fs::path& file) {
+  try {
+    return mlc::read_text_file(file);
+  } catch (const mlc::DataError& e) {
+    check(false, e.what());
+    return std::nullopt;
   }
-  return out;
 }
 
 }  // namespace
@@ -78,34 +76,11 @@ int main(int argc, char** argv) {
   status = mlc::run_process({program, "--quick", "--seed", "7", "--out", run1.string()}, {}, &output);
   check(status == 0, fmt::format("--quick --seed 7 exits {} (expected 0); output:\n{}", status, output));
   if (status == 0) {
-    const auto report = mlc::read_text_file(run1 / "report.md");
+    const auto report = read(run1 / "report.md").value_or("");
     check(report.find("## Failure modes") != std::string::npos, "report.md has a Failure modes section");
-    nlohmann::json metrics;
-    try {
-      metrics = nlohmann::json::parse(mlc::read_text_file(run1 / "metrics.json"));
-    } catch (const std::exception& e) {
-      check(false, fmt::format("metrics.json parses: {}", e.what()));
-    }
-    if (metrics.is_object()) {
-      check(metrics.value("lesson", "") == lesson, "metrics.json names the lesson " + lesson);
-      check(metrics.contains("seed") && metrics["seed"] == 7, "metrics.json records seed 7");
-      check(metrics.contains("quick") && metrics["quick"] == true, "metrics.json records quick = true");
-      check(metrics.contains("metrics") && metrics["metrics"].is_object() && !metrics["metrics"].empty(),
-            "metrics.json has a non-empty metrics object");
-      if (metrics.contains("metrics") && metrics["metrics"].is_object()) {
-        for (const auto& [name, value] : metrics["metrics"].items()) {
-          bool ok = value.is_number() || value.is_null();
-          if (value.is_array())
-            for (const auto& v : value) ok = ok || v.is_number() || v.is_null();
-          if (value.is_array()) {
-            ok = true;
-            for (const auto& v : value) ok = ok && (v.is_number() || v.is_null());
-          }
-          check(ok, "metric " + name + " is a number or an array of numbers");
-        }
-      }
-      check(metrics.contains("timing") && metrics["timing"].is_object(), "metrics.json has timing");
-      check(metrics.contains("versions") && metrics["versions"].is_object(), "metrics.json has versions");
+    const auto metrics = read(run1 / "metrics.json");
+    if (metrics) {
+      for (const auto& problem : smoke::metrics_json_problems(*metrics, lesson, 7)) check(false, problem);
     }
     int svgs = 0;
     if (fs::is_directory(run1 / "figures")) {
@@ -113,7 +88,7 @@ int main(int argc, char** argv) {
         if (entry.path().extension() != ".svg") continue;
         ++svgs;
         const auto stem = entry.path().stem().string();
-        const auto svg = mlc::read_text_file(entry.path());
+        const auto svg = read(entry.path()).value_or("");
         check(svg.find("<svg") != std::string::npos && svg.find("</svg>") != std::string::npos,
               stem + ".svg is a complete SVG document");
         check(fs::exists(run1 / "figures" / (stem + ".gp")), stem + ".gp is beside " + stem + ".svg");
@@ -126,12 +101,11 @@ int main(int argc, char** argv) {
     // Determinism: the same seed and flags give the same outputs.
     status = mlc::run_process({program, "--quick", "--seed", "7", "--out", run2.string()}, {}, &output);
     check(status == 0, fmt::format("the second run exits {}", status));
-    if (status == 0 && metrics.is_object()) {
-      auto again = nlohmann::json::parse(mlc::read_text_file(run2 / "metrics.json"));
-      metrics.erase("timing");
-      again.erase("timing");
-      check(metrics == again, "two runs with seed 7 give identical metrics.json apart from timing");
-      check(without_wall_time(report) == without_wall_time(mlc::read_text_file(run2 / "report.md")),
+    if (status == 0 && metrics) {
+      const auto again = read(run2 / "metrics.json");
+      check(again && smoke::same_metrics_apart_from_timing(*metrics, *again),
+            "two runs with seed 7 give identical metrics.json apart from timing");
+      check(smoke::without_wall_time(report) == smoke::without_wall_time(read(run2 / "report.md").value_or("")),
             "two runs with seed 7 give identical report.md apart from the wall-time line");
     }
   }
