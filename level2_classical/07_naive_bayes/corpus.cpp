@@ -3,6 +3,7 @@
 // The only file I/O of the library; the models themselves are in naive_bayes.cpp.
 #include <cctype>
 #include <fstream>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@ std::vector<Speech> read_speeches(const std::filesystem::path& file) {
         "a folder that holds it",
         file.string()));
   }
+  return read_speeches(in, file.string());
+}
+
+std::vector<Speech> read_speeches(std::istream& in, const std::string& source) {
   std::vector<Speech> speeches;
   std::string line;
   int number = 0;
@@ -37,7 +42,7 @@ std::vector<Speech> read_speeches(const std::filesystem::path& file) {
       if (line.back() != ':' || line.size() < 2) {
         throw mlc::DataError(
             fmt::format("{}:{}: expected a speaker line \"NAME:\" after a blank line, found \"{}\"",
-                        file.string(), number, line.substr(0, 60)));
+                        source, number, line.substr(0, 60)));
       }
       speeches.push_back({line.substr(0, line.size() - 1), "", number});
       in_speech = true;
@@ -48,7 +53,7 @@ std::vector<Speech> read_speeches(const std::filesystem::path& file) {
     s.text += line;
   }
   if (speeches.empty()) {
-    throw mlc::DataError(fmt::format("{}: no speech found (an empty file?)", file.string()));
+    throw mlc::DataError(fmt::format("{}: no speech found (an empty file?)", source));
   }
   return speeches;  // a "NAME:" line with nothing spoken (an entrance) gives an empty text
 }

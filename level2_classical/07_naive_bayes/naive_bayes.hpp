@@ -23,6 +23,7 @@
 #pragma once
 
 #include <filesystem>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -122,6 +123,8 @@ struct Speech {
 // a "NAME:" line followed by the lines spoken. Strict: a missing or empty file, or a block
 // whose first line does not end in ':', throws mlc::DataError naming the file and line.
 std::vector<Speech> read_speeches(const std::filesystem::path& file);
+// The same from a stream; `source` names the input in error messages ("source:line: ...").
+std::vector<Speech> read_speeches(std::istream& in, const std::string& source);
 
 // Lower-cased runs of ASCII letters and apostrophes, apostrophes at either end removed
 // ("Know't" -> "know't", "'tis" -> "tis"); everything else separates tokens.
