@@ -21,7 +21,9 @@ std::optional<nlohmann::json> parse(std::string_view text, std::string* error) {
   }
 }
 
-bool is_number_or_null(const nlohmann::json& v) { return v.is_number() || v.is_null(); }
+bool is_number_or_null(const nlohmann::json& v) {
+  return v.is_number() || v.is_null();
+}
 
 }  // namespace
 
@@ -38,14 +40,13 @@ std::vector<std::string> metrics_json_problems(std::string_view text, const std:
   };
   // Only find() and typed tests below: value() and get() throw on a field of the wrong type.
   const auto lesson_it = m.find("lesson");
-  check(lesson_it != m.end() && lesson_it->is_string() && lesson_it->get_ref<const std::string&>() == lesson,
+  check(lesson_it != m.end() && lesson_it->is_string() &&
+            lesson_it->get_ref<const std::string&>() == lesson,
         "metrics.json names the lesson " + lesson);
   const auto seed_it = m.find("seed");
-  check(seed_it != m.end() && *seed_it == seed,
-        fmt::format("metrics.json records seed {}", seed));
+  check(seed_it != m.end() && *seed_it == seed, fmt::format("metrics.json records seed {}", seed));
   const auto quick_it = m.find("quick");
-  check(quick_it != m.end() && *quick_it == true,
-        "metrics.json records quick = true");
+  check(quick_it != m.end() && *quick_it == true, "metrics.json records quick = true");
   const auto metrics_it = m.find("metrics");
   const bool has_metrics = metrics_it != m.end() && metrics_it->is_object();
   check(has_metrics && !metrics_it->empty(), "metrics.json has a non-empty metrics object");

@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <numbers>

@@ -19,8 +19,8 @@ std::map<std::string, double> parse_metrics(std::string_view json_text, const st
     throw DataError(fmt::format("{}: not valid JSON: {}", source, e.what()));
   }
   if (!j.is_object() || !j.contains("metrics") || !j["metrics"].is_object()) {
-    throw DataError(fmt::format("{}: no \"metrics\" object; expected the schema of mlc/report.hpp",
-                                source));
+    throw DataError(
+        fmt::format("{}: no \"metrics\" object; expected the schema of mlc/report.hpp", source));
   }
   auto number = [&](const nlohmann::json& v, const std::string& name) {
     if (v.is_null()) return std::numeric_limits<double>::quiet_NaN();
@@ -33,8 +33,10 @@ std::map<std::string, double> parse_metrics(std::string_view json_text, const st
   std::map<std::string, double> out;
   auto add = [&](const std::string& name, double value) {
     if (!out.emplace(name, value).second) {
-      throw DataError(fmt::format("{}: two metrics read as {} (an array's entry and a metric of "
-                                  "that name)", source, name));
+      throw DataError(
+          fmt::format("{}: two metrics read as {} (an array's entry and a metric of "
+                      "that name)",
+                      source, name));
     }
   };
   for (const auto& [name, value] : j["metrics"].items()) {
