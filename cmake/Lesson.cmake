@@ -21,19 +21,25 @@
 # MLC_GRADE_DIR (the learner's workspace copy made by ./learn exercise) instead.
 
 # Precompiled headers shared by every lesson target (two: with and without GoogleTest).
+# They carry mlc/eigen_instances.hpp, the extern declarations of Eigen's decompositions of
+# MatrixXd that mlc_common compiles once (without them, each file using an SVD spends
+# about 30 s compiling it again).
+set(MLC_EIGEN_INSTANCES_HEADER ${PROJECT_SOURCE_DIR}/common/include/mlc/eigen_instances.hpp)
 function(_mlc_make_pch target)
   add_library(${target} OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch.cpp)
   target_link_libraries(${target} PRIVATE mlc_flags Eigen3::Eigen Boost::headers fmt::fmt ${ARGN})
   if(MLC_PCH)
     target_precompile_headers(${target} PRIVATE
       <vector> <string> <memory> <algorithm> <cmath> <functional> <map> <random>
-      <Eigen/Dense> <fmt/format.h> <fmt/ranges.h>)
+      <Eigen/Dense> "${MLC_EIGEN_INSTANCES_HEADER}" <fmt/format.h> <fmt/ranges.h>)
   endif()
 endfunction()
 
 function(_mlc_use_pch target pch)
   if(MLC_PCH)
     target_precompile_headers(${target} REUSE_FROM ${pch})
+  else()
+    target_compile_options(${target} PRIVATE -include ${MLC_EIGEN_INSTANCES_HEADER})
   endif()
 endfunction()
 
