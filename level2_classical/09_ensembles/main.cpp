@@ -215,7 +215,7 @@ void importance(mlc::Report& report, const mlc::Options& opt, const mlc::Dataset
   fig.bars(names, h, fmt::format("permutation importance (mean of {} shuffles)", repeats));
   report.figure(fig, "permutation_importance",
                 "Features in decreasing order of impurity importance; bar = drop in test accuracy when the column is "
-                "shuffled (10). Correlated features share the impurity credit but lose little accuracy when shuffled "
+                "shuffled (5). Correlated features share the impurity credit but lose little accuracy when shuffled "
                 "alone, because their twins carry the same information.");
   report.table({"feature", "impurity importance", "permutation importance (test accuracy drop)"}, rows);
   report.metric("breast_cancer.split0.random_forest.impurity_importance", mdi);
@@ -349,7 +349,7 @@ void label_noise(mlc::Report& report, const mlc::Options& opt, const mlc::Datase
                               100 * rates[j], 100 * flipped_weight[j], mlc::num(ada_err.front()), mlc::num(ada_err.back()),
                               100 * rates.back()),
        .why = "The exponential loss behind AdaBoost multiplies the weight of a misclassified row by e^α every round "
-              "(6); a flipped row is misclassified by every sensible learner, so its weight grows geometrically and "
+              "(8); a flipped row is misclassified by every sensible learner, so its weight grows geometrically and "
               "later learners are fitted mostly to the noise (Dietterich 2000; Long & Servedio 2010).",
        .mitigation = fmt::format("A random forest on the same noisy labels: test error {} (clean) to {} ({:.0f} % "
                                  "flipped); averaging never reweights rows. (Shrinkage, fewer rounds or a robust loss "

@@ -89,7 +89,7 @@ TEST(Boosting, SoftmaxGradientAndHessianMatchCentralDifferences) {
     const VectorXd Fi = F.row(i).transpose();
     const auto check = mlc::gradcheck(loss, VectorXd(G.row(i).transpose()), Fi);
     EXPECT_TRUE(check.passes(1e-7)) << "row " << i << " relative error " << check.relative_error;
-    // The hessian used by boosting is the diagonal of the Jacobian of the gradient (8).
+    // The hessian used by boosting is the diagonal of the Jacobian of the gradient (10).
     auto grad = [&](const VectorXd& f) {
       MatrixXd g, h;
       en::softmax_gradient_hessian(f.transpose(), yi, g, h);
