@@ -1,12 +1,17 @@
 // Command line shared by every lesson program (mlc/cli.hpp).
 #include "mlc/cli.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "mlc/error.hpp"
 
@@ -19,8 +24,30 @@ std::string usage_footer(const LessonInfo& info) {
   if (!info.outputs.empty()) text += "Outputs (in --out):\n" + info.outputs + "\n\n";
   text += fmt::format(
       "Exit status: 0 done; 2 bad usage or bad input; 1 internal error.\n"
-      "Run through the driver: ./learn run {} [flags]", info.id);
+      "Run through the driver: ./learn run {} [flags]",
+      info.id);
   return text;
+}
+
+// Creates the output folder before the run, so that an --out that cannot hold the outputs
+// is reported as bad usage, naming the folder and the fix, instead of as an internal error
+// from the first file the program writes there.
+void prepare_output_folder(const std::filesystem::path& out, const LessonInfo& info) {
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  std::string problem;
+  if (ec) {
+    problem = ec.message();
+  } else if (!std::filesystem::is_directory(out, ec)) {
+    problem = "it exists and is not a folder";
+  } else if (::access(out.c_str(), W_OK | X_OK) != 0) {
+    problem = std::strerror(errno);
+  }
+  if (problem.empty()) return;
+  throw UsageError(fmt::format(
+      "--out {}: cannot create or write the output folder ({})\n"
+      "pass a writable folder, e.g. {} --out /tmp/{}, or omit --out for the default out/{}/{}",
+      out.string(), problem, info.id, info.id, info.level_dir, info.id));
 }
 
 }  // namespace
@@ -28,18 +55,19 @@ std::string usage_footer(const LessonInfo& info) {
 std::optional<Options> parse_args(int argc, const char* const* argv, const LessonInfo& info,
                                   std::ostream& help_out) {
   Options options;
-  CLI::App app{fmt::format("Lesson {} {} ({})\n\n{}", info.number, info.title, info.id,
-                           info.summary),
-               info.id};
+  CLI::App app{
+      fmt::format("Lesson {} {} ({})\n\n{}", info.number, info.title, info.id, info.summary),
+      info.id};
   app.footer(usage_footer(info));
   std::string seed_text;
-  CLI::Option* seed_option = app.add_option("--seed", seed_text,
-                 fmt::format("seed from which every random choice derives (default {})",
-                             kDefaultSeed));
+  CLI::Option* seed_option = app.add_option(
+      "--seed", seed_text,
+      fmt::format("seed from which every random choice derives (default {})", kDefaultSeed));
   std::string out_text;
-  CLI::Option* out_option = app.add_option("--out", out_text,
-                 fmt::format("output folder (default out/{}/{})", info.level_dir, info.id));
-  app.add_flag("--quick", options.quick, "small sizes that finish in a few seconds (what ctest runs)");
+  CLI::Option* out_option = app.add_option(
+      "--out", out_text, fmt::format("output folder (default out/{}/{})", info.level_dir, info.id));
+  app.add_flag("--quick", options.quick,
+               "small sizes that finish in a few seconds (what ctest runs)");
 
   try {
     app.parse(argc, argv);
@@ -56,19 +84,21 @@ std::optional<Options> parse_args(int argc, const char* const* argv, const Lesso
     // (--seed= would otherwise run silently with the default seed).
     bool digits_only = seed_text.find_first_not_of("0123456789") == std::string::npos;
     if (seed_text.empty() || !digits_only || seed_text.size() > 19) {
-      throw UsageError(fmt::format(
-          "--seed expects a non-negative integer below 10^19, got '{}'\n"
-          "example: {} --seed 7", seed_text, info.id));
+      throw UsageError(
+          fmt::format("--seed expects a non-negative integer below 10^19, got '{}'\n"
+                      "example: {} --seed 7",
+                      seed_text, info.id));
     }
     options.seed = std::stoull(seed_text);
   }
   if (out_option->count() > 0 && out_text.empty()) {
-    throw UsageError(fmt::format("--out expects a folder, got an empty value\n"
-                                 "example: {} --out /tmp/{}", info.id, info.id));
+    throw UsageError(
+        fmt::format("--out expects a folder, got an empty value\n"
+                    "example: {} --out /tmp/{}",
+                    info.id, info.id));
   }
-  options.out = out_text.empty()
-                    ? std::filesystem::path("out") / info.level_dir / info.id
-                    : std::filesystem::path(out_text);
+  options.out = out_text.empty() ? std::filesystem::path("out") / info.level_dir / info.id
+                                 : std::filesystem::path(out_text);
   return options;
 }
 
@@ -77,6 +107,7 @@ int lesson_main(int argc, const char* const* argv, const LessonInfo& info,
   try {
     auto options = parse_args(argc, argv, info, std::cout);
     if (!options) return 0;
+    prepare_output_folder(options->out, info);
     std::cout << fmt::format("== Lesson {} {} (seed {}{}) ==\n", info.number, info.title,
                              options->seed, options->quick ? ", quick" : "");
     body(*options);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "mlc/error.hpp"
 
@@ -55,29 +56,33 @@ double max_relative_error(const Eigen::Ref<const Eigen::MatrixXd>& a,
 }
 
 GradCheckResult gradcheck(const ScalarFunction& f, const Eigen::VectorXd& analytic_gradient,
-                          const Eigen::VectorXd& x, double h, double floor) {
+                          const Eigen::VectorXd& x, double h) {
   require(analytic_gradient.size() == x.size(), "gradcheck",
           "the analytic gradient has " + std::to_string(analytic_gradient.size()) +
               " entries but x has " + std::to_string(x.size()));
   GradCheckResult result;
   result.numerical = numerical_gradient(f, x, h);
+  const Eigen::VectorXd difference = analytic_gradient - result.numerical;
   for (Eigen::Index i = 0; i < x.size(); ++i) {
-    const double a = analytic_gradient(i), n = result.numerical(i);
-    const double abs_err = std::abs(a - n);
-    const double rel_err = abs_err / std::max({std::abs(a), std::abs(n), floor});
-    result.max_absolute_error = std::max(result.max_absolute_error, abs_err);
-    if (!(rel_err <= result.max_relative_error)) {
-      result.max_relative_error = std::isnan(rel_err) ? INFINITY : rel_err;
+    const double abs_err = std::abs(difference(i));
+    if (!(abs_err <= result.max_absolute_error)) {  // NaN propagates as a failure
+      result.max_absolute_error = std::isnan(abs_err) ? INFINITY : abs_err;
       result.worst_index = i;
     }
   }
+  // ||a - n|| / max(||a|| + ||n||, tiny): scale-free, in [0, 1] (gradcheck.hpp).
+  const double scale = analytic_gradient.norm() + result.numerical.norm();
+  const double norm = difference.norm();
+  const double e = norm / std::max(scale, std::numeric_limits<double>::min());
+  result.error_norm = std::isnan(norm) ? INFINITY : norm;
+  result.relative_error = std::isnan(e) ? INFINITY : e;
   return result;
 }
 
 GradCheckResult gradcheck(const MatrixFunction& f, const Eigen::MatrixXd& analytic_gradient,
-                          const Eigen::MatrixXd& W, double h, double floor) {
-  require(analytic_gradient.rows() == W.rows() && analytic_gradient.cols() == W.cols(),
-          "gradcheck", "the analytic gradient and W have different shapes");
+                          const Eigen::MatrixXd& W, double h) {
+  require(analytic_gradient.rows() == W.rows() && analytic_gradient.cols() == W.cols(), "gradcheck",
+          "the analytic gradient and W have different shapes");
   const Eigen::Index rows = W.rows(), cols = W.cols();
   auto as_matrix = [rows, cols](const Eigen::VectorXd& v) {
     return Eigen::Map<const Eigen::MatrixXd>(v.data(), rows, cols).eval();
@@ -85,7 +90,7 @@ GradCheckResult gradcheck(const MatrixFunction& f, const Eigen::MatrixXd& analyt
   ScalarFunction flat = [&](const Eigen::VectorXd& v) { return f(as_matrix(v)); };
   const Eigen::VectorXd x = Eigen::Map<const Eigen::VectorXd>(W.data(), W.size());
   const Eigen::VectorXd g = Eigen::Map<const Eigen::VectorXd>(analytic_gradient.data(), W.size());
-  return gradcheck(flat, g, x, h, floor);
+  return gradcheck(flat, g, x, h);
 }
 
 }  // namespace mlc

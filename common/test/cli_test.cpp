@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "mlc/error.hpp"
+#include "mlc/io.hpp"
+#include "mlc/testing.hpp"
 
 namespace {
 
@@ -68,12 +70,38 @@ TEST(Cli, EmptySeedOrOutIsAUsageError) {
 }
 
 TEST(Cli, LessonMainMapsErrorsToExitCodes) {
-  const char* argv[] = {"demo", "--quick"};
-  EXPECT_EQ(mlc::lesson_main(2, argv, kInfo, [](const mlc::Options&) {}), 0);
-  EXPECT_EQ(mlc::lesson_main(2, argv, kInfo, [](const mlc::Options&) { throw mlc::DataError("bad file"); }), 2);
-  EXPECT_EQ(mlc::lesson_main(2, argv, kInfo, [](const mlc::Options&) { throw std::runtime_error("bug"); }), 1);
+  mlc::testing::TempDir dir;
+  const std::string out = dir.str();
+  const char* argv[] = {"demo", "--quick", "--out", out.c_str()};
+  EXPECT_EQ(mlc::lesson_main(4, argv, kInfo, [](const mlc::Options&) {}), 0);
+  EXPECT_EQ(mlc::lesson_main(4, argv, kInfo,
+                             [](const mlc::Options&) { throw mlc::DataError("bad file"); }),
+            2);
+  EXPECT_EQ(mlc::lesson_main(4, argv, kInfo,
+                             [](const mlc::Options&) { throw std::runtime_error("bug"); }),
+            1);
   const char* bad[] = {"demo", "--nope"};
   EXPECT_EQ(mlc::lesson_main(2, bad, kInfo, [](const mlc::Options&) {}), 2);
+}
+
+// An --out that cannot be created is bad usage (exit 2, naming the folder and the fix), not
+// an internal error from the first file the program writes there.
+TEST(Cli, OutputFolderThatCannotBeCreatedIsAUsageError) {
+  mlc::testing::TempDir dir;
+  const std::string a_file = (dir.path() / "a_file").string();
+  mlc::write_file_atomically(a_file, "not a folder\n");
+  const std::string under_a_file = a_file + "/out";
+  for (const std::string& out : {std::string("/proc/x"), a_file, under_a_file}) {
+    const char* argv[] = {"demo", "--out", out.c_str()};
+    ::testing::internal::CaptureStderr();
+    const int status = mlc::lesson_main(3, argv, kInfo, [](const mlc::Options& o) {
+      mlc::write_file_atomically(o.out / "report.md", "# report\n");
+    });
+    const std::string message = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(status, 2) << out << ": " << message;
+    EXPECT_NE(message.find("--out " + out), std::string::npos) << message;
+    EXPECT_NE(message.find("writable folder"), std::string::npos) << message;
+  }
 }
 
 }  // namespace

@@ -53,19 +53,16 @@ void require_levels(const std::vector<double>& levels, const char* fn) {
   for (double l : levels) require_level(l, fn);
 }
 
-// One bootstrap resample of x (n draws with replacement): its mean and sample variance.
+// One bootstrap resample of x (n draws with replacement) into `resample` (size n,
+// allocated by the caller once): its mean and its sample variance, by the two-pass
+// sample_variance above. A one-pass (sum x^2 - n mean^2) / (n - 1) cancels completely
+// once |mean| / sd exceeds 1/sqrt(u) ~ 1e8 (floating_point, 1.1, its (7)), which made t* in
+// (10) infinite.
 std::pair<double, double> resample_mean_var(const Eigen::Ref<const Eigen::VectorXd>& x,
-                                            mlc::Rng& rng) {
+                                            Eigen::VectorXd& resample, mlc::Rng& rng) {
   const Eigen::Index n = x.size();
-  double sum = 0.0, sum_sq = 0.0;
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const double v = x(rng.index(n));
-    sum += v;
-    sum_sq += v * v;
-  }
-  const double mean = sum / static_cast<double>(n);
-  const double var = std::max(0.0, (sum_sq - n * mean * mean) / static_cast<double>(n - 1));
-  return {mean, var};
+  for (Eigen::Index i = 0; i < n; ++i) resample(i) = x(rng.index(n));
+  return {resample.mean(), sample_variance(resample)};
 }
 
 // Sorts p ascending and returns the permutation: order[k] = index of the k-th smallest.
@@ -237,8 +234,9 @@ std::vector<Interval> bootstrap_t_ci(const Eigen::Ref<const Eigen::VectorXd>& x,
   // (10) t* = (mean* - mean) / se*; a resample of identical values has se* = 0 and t* = ±inf
   // (or 0 when mean* = mean), which sorts to the ends as it should.
   std::vector<double> t_star(static_cast<std::size_t>(resamples));
+  Eigen::VectorXd resample(x.size());
   for (double& t : t_star) {
-    const auto [m, v] = resample_mean_var(x, rng);
+    const auto [m, v] = resample_mean_var(x, resample, rng);
     const double se_star = std::sqrt(v / n);
     const double diff = m - mean;
     t = se_star > 0.0 ? diff / se_star

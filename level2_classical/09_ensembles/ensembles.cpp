@@ -51,16 +51,16 @@ double adaboost_weight_update(Eigen::VectorXd& w, const Eigen::Matrix<bool, Eige
   mlc::require(w.size() == miss.size() && w.size() > 0, "adaboost_weight_update",
                fmt::format("w has {} entries, miss {}", w.size(), miss.size()));
   mlc::require(K >= 2 && learning_rate > 0, "adaboost_weight_update", "need K >= 2 and learning_rate > 0");
-  // BEGIN EXERCISE adaboost_weight_update: SAMME's α and reweighting, equations (4)–(6)
+  // BEGIN EXERCISE adaboost_weight_update: SAMME's α and reweighting, equations (6)–(8)
   const double total = w.sum();
   double err = 0.0;
   for (Eigen::Index i = 0; i < w.size(); ++i) err += miss(i) ? w(i) : 0.0;
   err /= total;
   if (err >= 1.0 - 1.0 / K) return 0.0;  // no better than chance: SAMME stops
   err = std::max(err, 1e-10);
-  const double alpha = learning_rate * (std::log((1.0 - err) / err) + std::log(K - 1.0));  // (5)
+  const double alpha = learning_rate * (std::log((1.0 - err) / err) + std::log(K - 1.0));  // (7)
   for (Eigen::Index i = 0; i < w.size(); ++i) {
-    if (miss(i)) w(i) *= std::exp(alpha);  // (6) up-weight the mistakes
+    if (miss(i)) w(i) *= std::exp(alpha);  // (8) up-weight the mistakes
   }
   w /= w.sum();
   return alpha;
@@ -76,7 +76,7 @@ Eigen::MatrixXd softmax(const Eigen::MatrixXd& F) {
 
 double softmax_log_loss(const Eigen::MatrixXd& F, const Eigen::VectorXi& y) {
   mlc::require(F.rows() == y.size(), "softmax_log_loss", fmt::format("F has {} rows, y {} entries", F.rows(), y.size()));
-  // (7) −log p_{i,y} = log Σ_j exp(F_ij) − F_{i,y}, by log-sum-exp
+  // (9) −log p_{i,y} = log Σ_j exp(F_ij) − F_{i,y}, by log-sum-exp
   double loss = 0.0;
   for (Eigen::Index i = 0; i < F.rows(); ++i) {
     const double m = F.row(i).maxCoeff();
@@ -89,7 +89,7 @@ void softmax_gradient_hessian(const Eigen::MatrixXd& F, const Eigen::VectorXi& y
                               Eigen::MatrixXd& H) {
   mlc::require(F.rows() == y.size(), "softmax_gradient_hessian",
                fmt::format("F has {} rows, y {} entries", F.rows(), y.size()));
-  // BEGIN EXERCISE softmax_gradient: gradient and diagonal hessian of the log-loss, equation (8)
+  // BEGIN EXERCISE softmax_gradient: gradient and diagonal hessian of the log-loss, equation (10)
   const Eigen::MatrixXd P = softmax(F);
   G = P;
   for (Eigen::Index i = 0; i < F.rows(); ++i) G(i, y(i)) -= 1.0;  // g = p − e_y
@@ -98,7 +98,7 @@ void softmax_gradient_hessian(const Eigen::MatrixXd& F, const Eigen::VectorXi& y
 }
 
 double boosting_leaf_value(double G, double H, double lambda) {
-  // BEGIN EXERCISE boosting_leaf_value: the Newton step of a leaf, equation (9)
+  // BEGIN EXERCISE boosting_leaf_value: the Newton step of a leaf, equation (11)
   return -G / (H + lambda);
   // END EXERCISE
 }
@@ -177,7 +177,7 @@ Eigen::VectorXd RandomForest::feature_importance() const {
 Eigen::VectorXd permutation_importance(const LabelPredictor& predict, const Eigen::MatrixXd& X,
                                        const Eigen::VectorXi& y, int repeats, mlc::Rng& rng) {
   mlc::require(repeats >= 1 && X.rows() == y.size(), "permutation_importance", "need repeats >= 1 and one label per row");
-  // (10) I_j = acc(X) − mean_r acc(X with column j permuted)
+  // (5) I_j = acc(X) − mean_r acc(X with column j permuted)
   const double base = model_evaluation::accuracy(y, predict(X));
   Eigen::VectorXd imp = Eigen::VectorXd::Zero(X.cols());
   Eigen::MatrixXd Xp = X;
@@ -231,7 +231,7 @@ Eigen::MatrixXd AdaBoost::decision_function(const Eigen::MatrixXd& X, int n_roun
   mlc::require(!trees.empty(), "AdaBoost::decision_function", "not fitted");
   const int M = n_rounds < 0 ? static_cast<int>(trees.size()) : std::min<int>(n_rounds, static_cast<int>(trees.size()));
   Eigen::MatrixXd votes = Eigen::MatrixXd::Zero(X.rows(), num_classes);
-  for (int m = 0; m < M; ++m) {  // (6) Σ_m α_m [h_m(x) = k]
+  for (int m = 0; m < M; ++m) {  // (8) Σ_m α_m [h_m(x) = k]
     const Eigen::VectorXi h = trees[static_cast<std::size_t>(m)].predict_class(X);
     for (Eigen::Index i = 0; i < X.rows(); ++i) votes(i, h(i)) += alphas[static_cast<std::size_t>(m)];
   }
@@ -269,7 +269,7 @@ void GradientBoosting::fit(const Eigen::MatrixXd& X, const Eigen::VectorXi& y, i
   train_error.clear();
   eval_loss.clear();
   eval_error.clear();
-  // F₀ = log class priors (the minimiser of (7) among constants), smoothed against empty classes.
+  // F₀ = log class priors (the minimiser of (9) among constants), smoothed against empty classes.
   base_score.resize(K);
   for (int k = 0; k < K; ++k) base_score(k) = std::log(((y.array() == k).count() + 1e-3) / static_cast<double>(n));
   Eigen::MatrixXd F = base_score.replicate(n, 1);
@@ -285,7 +285,7 @@ void GradientBoosting::fit(const Eigen::MatrixXd& X, const Eigen::VectorXi& y, i
   dt::Sample sample;
   const auto m_rows = static_cast<Eigen::Index>(std::round(params.subsample * static_cast<double>(n)));
   for (int round = 0; round < params.n_rounds; ++round) {
-    softmax_gradient_hessian(F, y, G, H);  // (8) at the current scores
+    softmax_gradient_hessian(F, y, G, H);  // (10) at the current scores
     sample.rows.clear();
     if (m_rows < n) {  // stochastic gradient boosting: a fresh row subsample per round
       for (auto i : rng.sample_without_replacement(n, m_rows)) sample.rows.push_back(static_cast<int>(i));
@@ -296,7 +296,7 @@ void GradientBoosting::fit(const Eigen::MatrixXd& X, const Eigen::VectorXi& y, i
       g = G.col(k);
       h = H.col(k);
       dt::Tree tree = dt::fit_newton(B, g, h, params.tree, rng, sample);
-      // The leaf values of 2.8's hook: the Newton step (9) from the leaf's own sums.
+      // The leaf values of 2.8's hook: the Newton step (11) from the leaf's own sums.
       leaf_G.assign(tree.nodes.size(), 0.0);
       leaf_H.assign(tree.nodes.size(), 0.0);
       for (Eigen::Index i = 0; i < n; ++i) leaf_of_row[static_cast<std::size_t>(i)] = tree.leaf_of(X.data() + i, n);
@@ -315,7 +315,7 @@ void GradientBoosting::fit(const Eigen::MatrixXd& X, const Eigen::VectorXi& y, i
         const double w = boosting_leaf_value(leaf_G[t], leaf_H[t], lambda);
         tree.set_value(static_cast<int>(t), {&w, 1});
       }
-      // (11) F_k ← F_k + η f_k
+      // (12) F_k ← F_k + η f_k
       for (Eigen::Index i = 0; i < n; ++i) F(i, k) += learning_rate * tree.value(leaf_of_row[static_cast<std::size_t>(i)])[0];
       if (eval.X) F_eval.col(k) += learning_rate * tree.predict(*eval.X);
       round_trees.push_back(std::move(tree));

@@ -37,22 +37,22 @@ namespace dt = decision_trees;
 Eigen::VectorXi bootstrap_sample(Eigen::Index n, mlc::Rng& rng);
 
 // One SAMME step (Zhu et al. 2009): err = Σ w_i [miss_i] / Σ w_i,
-// α = ν (log((1 − err)/err) + log(K − 1)), w_i ← w_i exp(α [miss_i]), then Σ w = 1.  (4)–(6)
+// α = ν (log((1 − err)/err) + log(K − 1)), w_i ← w_i exp(α [miss_i]), then Σ w = 1.  (6)–(8)
 // Returns α; 0 (and w unchanged) when err >= 1 − 1/K (no better than chance). An err of 0
 // is clipped to 1e-10 so that α stays finite.
 double adaboost_weight_update(Eigen::VectorXd& w, const Eigen::Matrix<bool, Eigen::Dynamic, 1>& miss,
                               int K, double learning_rate);
 
 // Softmax log-loss of raw scores F (n × K) and labels y: mean −log p_{i, y_i},
-// p = softmax(F) row-wise.                                                         (7)
+// p = softmax(F) row-wise.                                                         (9)
 double softmax_log_loss(const Eigen::MatrixXd& F, const Eigen::VectorXi& y);
 Eigen::MatrixXd softmax(const Eigen::MatrixXd& F);
 // Per-row gradient and diagonal hessian of −log p_{i,y_i} in F_i (n × K each):
-// g_ik = p_ik − [y_i = k],  h_ik = p_ik (1 − p_ik).                                 (8)
+// g_ik = p_ik − [y_i = k],  h_ik = p_ik (1 − p_ik).                                 (10)
 void softmax_gradient_hessian(const Eigen::MatrixXd& F, const Eigen::VectorXi& y, Eigen::MatrixXd& G,
                               Eigen::MatrixXd& H);
 
-// Second-order leaf value w = −G / (H + λ) (Chen & Guestrin 2016, eq. 5).          (9)
+// Second-order leaf value w = −G / (H + λ) (Chen & Guestrin 2016, eq. 5).          (11)
 double boosting_leaf_value(double G, double H, double lambda);
 
 // ---- Bagging and random forests ------------------------------------------------------------
@@ -87,7 +87,7 @@ class RandomForest {
 };
 
 // Permutation importance (Breiman 2001 §10): the drop in accuracy when column j of X is
-// shuffled, averaged over `repeats` shuffles. predict maps X to labels.             (10)
+// shuffled, averaged over `repeats` shuffles. predict maps X to labels.             (5)
 using LabelPredictor = std::function<Eigen::VectorXi(const Eigen::MatrixXd&)>;
 Eigen::VectorXd permutation_importance(const LabelPredictor& predict, const Eigen::MatrixXd& X,
                                        const Eigen::VectorXi& y, int repeats, mlc::Rng& rng);
@@ -96,7 +96,7 @@ Eigen::VectorXd permutation_importance(const LabelPredictor& predict, const Eige
 
 struct AdaBoostParams {
   int n_rounds = 100;
-  double learning_rate = 1.0;                // ν in (5)
+  double learning_rate = 1.0;                // ν in (7)
   dt::TreeParams tree{.max_depth = 1};       // stumps by default
 };
 
@@ -104,7 +104,7 @@ class AdaBoost {
  public:
   void fit(const Eigen::MatrixXd& X, const Eigen::VectorXi& y, int K, const AdaBoostParams& params,
            mlc::Rng& rng);
-  // Votes Σ_m α_m [h_m(x) = k] of the first n_rounds learners (all when < 0).          (6)
+  // Votes Σ_m α_m [h_m(x) = k] of the first n_rounds learners (all when < 0).          (8)
   Eigen::MatrixXd decision_function(const Eigen::MatrixXd& X, int n_rounds = -1) const;
   Eigen::VectorXi predict(const Eigen::MatrixXd& X) const;
   std::vector<double> staged_accuracy(const Eigen::MatrixXd& X, const Eigen::VectorXi& y) const;
@@ -120,7 +120,7 @@ class AdaBoost {
 
 struct BoostingParams {
   int n_rounds = 100;
-  double learning_rate = 0.1;   // shrinkage η in (11)
+  double learning_rate = 0.1;   // shrinkage η in (12)
   double subsample = 1.0;       // fraction of rows drawn (without replacement) per round
   dt::TreeParams tree{.criterion = dt::Criterion::newton, .max_depth = 4, .lambda = 1.0};
   int max_bins = 64;            // quantile bins per feature (0: exact)
@@ -135,8 +135,8 @@ struct EvalSet {
 
 class GradientBoosting {
  public:
-  // Softmax log-loss (7), K regression trees per round fitted to (g_k, h_k) (8) with
-  // the second-order gain of 2.8, leaf values (9), F_k += η f_k (11). F starts at the
+  // Softmax log-loss (9), K regression trees per round fitted to (g_k, h_k) (10) with
+  // the second-order gain of 2.8, leaf values (11), F_k += η f_k (12). F starts at the
   // log class priors.
   void fit(const Eigen::MatrixXd& X, const Eigen::VectorXi& y, int K, const BoostingParams& params,
            mlc::Rng& rng, EvalSet eval = {});

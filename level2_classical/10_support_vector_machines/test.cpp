@@ -279,7 +279,7 @@ TEST(Pegasos, SubgradientMatchesCentralDifferencesWhereDifferentiable) {
     const auto check = mlc::gradcheck(
         [&](const Eigen::VectorXd& p) { return svm::primal_objective(p.head(4), p(4), X, y, lambda, loss); }, grad,
         theta);
-    EXPECT_TRUE(check.passes(1e-6)) << "relative error " << check.max_relative_error;
+    EXPECT_TRUE(check.passes(1e-6)) << "relative error " << check.relative_error;
   }
 }
 
@@ -400,18 +400,22 @@ TEST(FailureModes, UnscaledFeaturesRuinTheRbfKernel) {
 
 // SMO's work grows faster than n: iterations grow with the number of support vectors
 // (∝ n), each iteration costs O(n): iterations · n is about n² (exponent well above 1).
+// The exponent (12) of iterations · n is that of the iterations plus one, so the test
+// checks the iterations and, separately, the cause: the support vectors grow with n.
 TEST(FailureModes, SmoWorkGrowsSuperlinearlyWithN) {
   const auto s = digits_subset(600, 1, 42);
-  std::vector<double> sizes, work, iterations;
+  std::vector<double> sizes, iterations, support_vectors;
   for (const Eigen::Index n : {150, 300, 600}) {
     const Eigen::MatrixXd X = s.X_train.topRows(n);
     const auto model = svm::MultiClassSvm::fit(X, s.y_train.head(n), 10, svm::Kernel::rbf(0.015), {.C = 10.0});
     sizes.push_back(static_cast<double>(n));
     iterations.push_back(static_cast<double>(model.total_iterations()));
-    work.push_back(static_cast<double>(model.total_iterations()) * static_cast<double>(n));
+    support_vectors.push_back(static_cast<double>(model.num_support_vectors()));
+    EXPECT_LE(model.num_support_vectors(), n);
   }
-  EXPECT_GT(svm::fitted_exponent(sizes, iterations), 0.5);
-  EXPECT_GT(svm::fitted_exponent(sizes, work), 1.5);
+  EXPECT_GT(svm::fitted_exponent(sizes, iterations), 0.5);  // work = iterations · n: exponent > 1.5
+  // Measured 0.80 for both on this subset: the support vectors grow about linearly.
+  EXPECT_GT(svm::fitted_exponent(sizes, support_vectors), 0.6);
 }
 
 TEST(CostAnalysis, FittedExponentRecoversAPowerLaw) {

@@ -5,7 +5,8 @@
 //
 //   int main(int argc, char** argv) { return mlc::lesson_main(argc, argv, kLesson, run); }
 //
-// lesson_main parses the flags, prints the header of the run, calls run(options), and maps
+// lesson_main parses the flags, creates the output folder (an --out that cannot be created
+// or written is a UsageError), prints the header of the run, calls run(options), and maps
 // exceptions to exit codes: UsageError and DataError -> 2 with the message, any other
 // exception -> 1 ("internal error: ..."), so that no bad input ever ends in a crash.
 #pragma once
@@ -30,9 +31,9 @@ struct LessonInfo {
 };
 
 struct Options {
-  std::uint64_t seed = 42;      // every random choice derives from it
-  std::filesystem::path out;    // outputs go here; default out/<level_dir>/<id>/
-  bool quick = false;           // small sizes, a few seconds: what ctest runs
+  std::uint64_t seed = 42;    // every random choice derives from it
+  std::filesystem::path out;  // outputs go here; default out/<level_dir>/<id>/
+  bool quick = false;         // small sizes, a few seconds: what ctest runs
 };
 
 inline constexpr std::uint64_t kDefaultSeed = 42;

@@ -16,7 +16,11 @@ void write_file_atomically(const std::filesystem::path& file, const std::string&
 std::string read_text_file(const std::filesystem::path& file);
 
 // Runs `argv` (no shell) in folder `cwd`, optionally feeding `stdin_text`; returns the exit
-// status (-1 if it could not start) and fills `output` with stdout and stderr together.
+// status (127 if the program cannot be executed, 128 + N if signal N ended it) and fills
+// `output` with stdout and stderr together. Returns -1 if the pipes or the process could
+// not be created, or if the child exited before reading all of `stdin_text` (`output`
+// then ends with a line saying so). Closes every descriptor it opens on every path,
+// retries calls interrupted by a signal (EINTR) and ignores SIGPIPE while it writes.
 int run_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
                 std::string* output, const std::string& stdin_text = "");
 
