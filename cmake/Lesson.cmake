@@ -35,8 +35,14 @@ function(_mlc_make_pch target)
   endif()
 endfunction()
 
+# With MLC_COMMON_PREBUILT (./learn grade) the headers precompiled in that build folder are
+# used as they are: same compiler, build type and sanitiser setting, so GCC accepts them
+# (-Winvalid-pch says so if not, and the header is then read as text).
 function(_mlc_use_pch target pch)
-  if(MLC_PCH)
+  if(MLC_PCH AND MLC_COMMON_PREBUILT)
+    target_compile_options(${target} PRIVATE
+      "SHELL:-Winvalid-pch -include ${MLC_COMMON_PREBUILT}/common/CMakeFiles/${pch}.dir/cmake_pch.hxx")
+  elseif(MLC_PCH)
     target_precompile_headers(${target} REUSE_FROM ${pch})
   else()
     target_compile_options(${target} PRIVATE -include ${MLC_EIGEN_INSTANCES_HEADER})

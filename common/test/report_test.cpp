@@ -12,12 +12,12 @@
 
 namespace {
 
-const mlc::LessonInfo kInfo{"demo", "level1_math", "1.0", "Demo", "", ""};
+const mlc::LessonInfo kReportInfo{"demo", "level1_math", "1.0", "Demo", "", ""};
 
 TEST(Report, WritesMarkdownAndMetricsWithTheSchema) {
   mlc::testing::TempDir dir;
   mlc::Options options{.seed = 9, .out = dir.path() / "out", .quick = true};
-  mlc::Report r(kInfo, options);
+  mlc::Report r(kReportInfo, options);
   r.section("Results");
   r.text("Some text.");
   r.table({"a", "b"}, {{"1", "2"}});
@@ -50,7 +50,7 @@ TEST(Report, WritesMarkdownAndMetricsWithTheSchema) {
 }
 
 TEST(Report, RaggedTableIsRejected) {
-  mlc::Report r(kInfo, mlc::Options{});
+  mlc::Report r(kReportInfo, mlc::Options{});
   EXPECT_THROW(r.table({"a", "b"}, {{"1"}}), std::invalid_argument);
 }
 
