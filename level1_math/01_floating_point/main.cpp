@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "floating_point.hpp"
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/gradcheck.hpp"
 #include "mlc/report.hpp"
@@ -30,18 +31,14 @@ namespace fp = floating_point;
 namespace ref = floating_point::reference;
 using mlc::num;
 
-const mlc::LessonInfo kLesson{
-    "floating_point",
-    "level1_math",
-    "1.1",
-    "Floating point",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "IEEE-754 double precision in practice: machine epsilon, the unit roundoff and the "
     "overflow threshold of exp found by experiment; then naive against stable formulas for "
     "summation (naive, pairwise, Kahan), the sample variance (one-pass, two-pass, Welford), "
     "log-sum-exp and softmax, log1p / expm1 and the log-loss from logits, each measured "
     "against exact 50-digit answers across magnitudes until the naive one breaks.",
     "report.md, metrics.json, figures/summation_error.svg, figures/variance_error.svg, "
-    "figures/softmax_error.svg, figures/log1p_error.svg, figures/log_loss_error.svg"};
+    "figures/softmax_error.svg, figures/log1p_error.svg, figures/log_loss_error.svg");
 
 constexpr double kU = 0x1p-53;        // unit roundoff of binary64, (2)
 constexpr double kPlotFloor = 1e-18;  // exact results (error 0) are drawn here

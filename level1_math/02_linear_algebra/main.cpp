@@ -15,6 +15,7 @@
 #include <Eigen/Dense>
 
 #include "linear_algebra.hpp"
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/plot.hpp"
 #include "mlc/report.hpp"
@@ -25,11 +26,7 @@ namespace la = linear_algebra;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "linear_algebra",
-    "level1_math",
-    "1.2",
-    "Numerical linear algebra",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "LU with partial pivoting, Cholesky, classical and modified Gram-Schmidt, Householder QR, "
     "symmetric eigenvalues (power iteration with deflation; Householder tridiagonalisation and "
     "implicit Wilkinson-shift QR) and the one-sided Jacobi SVD, written from scratch and "
@@ -39,7 +36,7 @@ const mlc::LessonInfo kLesson{
     "classic failures: a tiny pivot without pivoting, growth 2^(n-1), CGS collapse, and the "
     "normal equations squaring the condition number (Läuchli, Hilbert).",
     "report.md, metrics.json, figures/orthogonality.svg, figures/lstsq_backward_error.svg, "
-    "figures/lstsq_forward_error.svg, figures/power_iteration.svg, figures/jacobi_sweeps.svg"};
+    "figures/lstsq_forward_error.svg, figures/power_iteration.svg, figures/jacobi_sweeps.svg");
 
 constexpr double u = std::numeric_limits<double>::epsilon() / 2;  // unit roundoff
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "automatic_differentiation.hpp"
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/data.hpp"
 #include "mlc/gradcheck.hpp"
@@ -21,8 +22,7 @@ namespace ad = automatic_differentiation;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "automatic_differentiation", "level1_math", "1.3", "Automatic differentiation",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "Forward-mode AD with dual numbers, reverse-mode AD with a tape (a Wengert list), and "
     "finite differences, each checked against hand-derived gradients of the logistic loss, "
     "softmax cross-entropy, a 2-layer tanh network and Rosenbrock. Measures the V-shaped "
@@ -30,7 +30,7 @@ const mlc::LessonInfo kLesson{
     "vs reverse mode in operations as the number of inputs grows, and what each method "
     "returns at a kink (|x|, ReLU at 0).",
     "report.md, metrics.json, figures/fd_error_vs_h.svg, figures/fd_error_mlp.svg, "
-    "figures/ad_cost.svg, figures/kinks.svg"};
+    "figures/ad_cost.svg, figures/kinks.svg");
 
 // max_i |a_i - b_i| / max(||b||_inf, 1): how far a gradient is from a reference.
 double scaled_difference(const Eigen::VectorXd& a, const Eigen::VectorXd& b) {

@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "gradient_descent.hpp"
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/data.hpp"
 #include "mlc/error.hpp"
@@ -36,8 +37,7 @@ using Eigen::VectorXd;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "gradient_descent", "level1_math", "1.4", "Gradient descent",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "Gradient descent on quadratics and on a convex loss: the linear rate (1 - 1/kappa) and the "
     "step-size limit 2/L made visible and measured, Polyak's heavy ball and Nesterov's momentum "
     "with their sqrt(kappa) rates, Armijo backtracking. Failure modes provoked and measured: a "
@@ -46,7 +46,7 @@ const mlc::LessonInfo kLesson{
     "breast_cancer.",
     "report.md, metrics.json, figures/contours_kappa_{1,10,100}.svg, figures/suboptimality.svg, "
     "figures/step_size_limit.svg, figures/conditioning.svg, figures/momentum_overshoot.svg, "
-    "figures/logistic.svg"};
+    "figures/logistic.svg");
 
 // ---- Small helpers of the experiment (no algorithm here) -------------------------------
 

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <Eigen/Eigenvalues>
 
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/data.hpp"
 #include "mlc/error.hpp"
@@ -29,11 +30,7 @@ using Eigen::VectorXd;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "stochastic_optimization",
-    "level1_math",
-    "1.5",
-    "Stochastic optimization",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "Mini-batch SGD with constant, 1/t, step-decay and cosine schedules; momentum, AdaGrad, "
     "RMSProp, Adam (with bias correction) and AMSGrad; Newton's method and L-BFGS. On the "
     "L2-regularized logistic loss of the breast-cancer data it compares them per epoch and per "
@@ -43,7 +40,7 @@ const mlc::LessonInfo kLesson{
     "converging to a saddle point.",
     "report.md, metrics.json, figures/optimizers_epochs.svg, figures/cost_passes.svg, "
     "figures/noise_floor.svg, figures/schedules.svg, figures/rosenbrock.svg, "
-    "figures/adam_counterexample.svg"};
+    "figures/adam_counterexample.svg");
 
 constexpr double kL2 = 0.01;  // λ of (1)
 

@@ -26,6 +26,7 @@
 #include <boost/math/distributions/uniform.hpp>
 #include <boost/math/quadrature/exp_sinh.hpp>
 
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/error.hpp"
 #include "mlc/plot.hpp"
@@ -40,11 +41,7 @@ namespace ps = probability_and_sampling;
 using Eigen::VectorXd;
 using mlc::num;
 
-const mlc::LessonInfo kLesson{
-    "probability_and_sampling",
-    "level1_math",
-    "1.6",
-    "Probability and sampling",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "Builds samplers from uniform random numbers (inverse CDF with closed forms and with "
     "Boost.Math quantiles, Box-Muller, rejection, importance sampling) and grades each one "
     "with a Kolmogorov-Smirnov test written from scratch (checked against tabled and exact "
@@ -55,7 +52,7 @@ const mlc::LessonInfo kLesson{
     "estimated parameters.",
     "report.md, metrics.json, figures/inverse_cdf.svg, figures/rejection.svg, "
     "figures/clt_ks_distance.svg, figures/clt_histograms.svg, figures/running_means.svg, "
-    "figures/importance_ess.svg"};
+    "figures/importance_ess.svg");
 
 // Log-spaced integers 1 = n_0 < ... <= n_max with about `per_decade` points per decade.
 std::vector<Eigen::Index> log_indices(Eigen::Index n_max, int per_decade) {

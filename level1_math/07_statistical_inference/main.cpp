@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/report.hpp"
 #include "mlc/timer.hpp"
@@ -23,15 +24,14 @@ namespace si = statistical_inference;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "statistical_inference", "level1_math", "1.7", "Statistical inference",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "Maximum likelihood with Fisher-information standard errors (normal, exponential, "
     "Bernoulli, gamma by Newton's method); z, t and bootstrap confidence intervals and their "
     "coverage by simulation; z, t, Welch and permutation tests; power and sample size; A/B "
     "test design; Bonferroni, Holm and Benjamini-Hochberg. Failure modes: peeking inflates the "
     "false-positive rate, 20 uncorrected tests, bootstrap under-coverage at small n.",
     "report.md, metrics.json, figures/coverage_vs_level.svg, figures/coverage_vs_n.svg, "
-    "figures/p_value_histograms.svg, figures/power_curves.svg, figures/peeking.svg"};
+    "figures/p_value_histograms.svg, figures/power_curves.svg, figures/peeking.svg");
 
 double exponential_draw(mlc::Rng& g) { return -std::log(1.0 - g.uniform()); }
 

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "information_theory.hpp"
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/plot.hpp"
 #include "mlc/report.hpp"
@@ -26,8 +27,7 @@ namespace it = information_theory;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "information_theory", "level1_math", "1.8", "Information theory",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "Entropy, cross-entropy, KL and Jensen-Shannon divergences and mutual information, "
     "checked against Gaussian closed forms by quadrature; cross-entropy minimisation as "
     "maximum likelihood; a Gaussian fitted to a bimodal mixture by forward KL (mass "
@@ -35,7 +35,7 @@ const mlc::LessonInfo kLesson{
     "mutual information estimates against sample size; KL infinite when supports differ, "
     "and smoothing / JS as the mitigation.",
     "report.md, metrics.json, figures/kl_fits.svg, figures/reverse_kl_landscape.svg, "
-    "figures/mi_independent.svg, figures/mi_dependent.svg, figures/cross_entropy_fit.svg"};
+    "figures/mi_independent.svg, figures/mi_dependent.svg, figures/cross_entropy_fit.svg");
 
 struct MeanSd {
   double mean = 0.0, sd = 0.0;

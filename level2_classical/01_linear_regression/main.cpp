@@ -20,6 +20,7 @@
 
 #include "linear_algebra.hpp"
 #include "linear_regression.hpp"
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/data.hpp"
 #include "mlc/plot.hpp"
@@ -34,11 +35,7 @@ namespace gd = gradient_descent;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "linear_regression",
-    "level2_classical",
-    "2.1",
-    "Linear regression",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "Ordinary least squares on the diabetes data (442 x 10, raw features) by Cholesky normal "
     "equations, Householder QR and gradient descent / Nesterov, checked against Eigen's "
     "ColPivHouseholderQR; standard errors, t statistics, p-values (Boost.Math), confidence "
@@ -48,7 +45,7 @@ const mlc::LessonInfo kLesson{
     "fit, gradient descent crawling on unscaled features.",
     "report.md, metrics.json, figures/residuals_vs_fitted.svg, figures/qq_plot.svg, "
     "figures/prediction_intervals.svg, figures/gd_convergence.svg, figures/collinearity_se.svg, "
-    "figures/outlier_leverage.svg"};
+    "figures/outlier_leverage.svg");
 
 // Scikit-learn's LinearRegression on load_diabetes() (features centred and scaled to unit
 // norm, the LARS paper's scaling): intercept, then age ... s6. Printed in scikit-learn's

@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/data.hpp"
 #include "mlc/report.hpp"
@@ -32,11 +33,7 @@ namespace me = model_evaluation;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "regularization",
-    "level2_classical",
-    "2.2",
-    "Regularization: ridge, lasso, elastic net",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "Ridge regression in closed form (Cholesky and SVD, effective degrees of freedom), lasso and "
     "elastic net by cyclic coordinate descent with soft thresholding (covariance updates, active "
     "set, warm starts, duality gap), regularization paths on the diabetes data (the lasso's order "
@@ -46,7 +43,7 @@ const mlc::LessonInfo kLesson{
     "lasso picks one of two correlated features arbitrarily; unscaled features make the penalty "
     "meaningless.",
     "report.md, metrics.json, figures/lasso_path.svg, figures/ridge_path.svg, "
-    "figures/cv_lasso.svg, figures/early_stopping.svg, figures/early_stopping_lambda.svg"};
+    "figures/cv_lasso.svg, figures/early_stopping.svg, figures/early_stopping_lambda.svg");
 
 constexpr int kFolds = 10;
 constexpr int kPathLength = 100;

@@ -17,6 +17,7 @@
 #include <Eigen/Dense>
 
 #include "bias_variance.hpp"
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/plot.hpp"
 #include "mlc/report.hpp"
@@ -31,11 +32,7 @@ using Eigen::VectorXd;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "bias_variance",
-    "level2_classical",
-    "2.3",
-    "Bias, variance and double descent",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "Polynomial (Legendre basis, least squares by QR) and k-NN regression of f(x) = sin(2 pi x) "
     "with Gaussian noise: bias^2, variance and noise measured over hundreds of training sets, "
     "and the decomposition E[(y - yhat)^2] = bias^2 + variance + sigma^2 checked within "
@@ -46,7 +43,7 @@ const mlc::LessonInfo kLesson{
     "ridge penalty that removes the peak.",
     "report.md, metrics.json, figures/polynomial_fits.svg, figures/bias_variance_polynomial.svg, "
     "figures/bias_variance_knn.svg, figures/learning_curves.svg, figures/double_descent.svg, "
-    "figures/threshold_norm.svg"};
+    "figures/threshold_norm.svg");
 
 VectorXd to_vector(const std::vector<double>& v) {
   return Eigen::Map<const VectorXd>(v.data(), static_cast<Index>(v.size()));

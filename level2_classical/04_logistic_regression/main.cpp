@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "logistic_regression.hpp"
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/data.hpp"
 #include "mlc/plot.hpp"
@@ -29,8 +30,7 @@ namespace me = model_evaluation;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "logistic_regression", "level2_classical", "2.4", "Logistic regression",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "Binary and multinomial (softmax) logistic regression with an L2 penalty, fitted by "
     "gradient descent and by damped Newton / IRLS. Breast cancer (binary), iris and digits "
     "(softmax) under the 5-split protocol; Newton's quadratic convergence against gradient "
@@ -38,7 +38,7 @@ const mlc::LessonInfo kLesson{
     "separable data (||w|| growing like log t) cured by L2; class imbalance and the accuracy "
     "paradox, mitigated by class weights and threshold moving.",
     "report.md, metrics.json, figures/convergence.svg, figures/regions_iris.svg, "
-    "figures/separable_norm.svg, figures/regions_separable.svg, figures/imbalance.svg"};
+    "figures/separable_norm.svg, figures/regions_separable.svg, figures/imbalance.svg");
 
 constexpr double kBinaryLambda = 1e-2;   // breast cancer, standardized features
 constexpr double kIrisLambda = 1e-2;

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "logistic_regression.hpp"
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/error.hpp"
 #include "mlc/report.hpp"
@@ -26,14 +27,13 @@ namespace me = model_evaluation;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "model_evaluation", "level2_classical", "2.5", "Model evaluation",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "Evaluates a classifier honestly: repeated stratified splits, confusion matrix, "
     "precision/recall/F1, ROC and PR curves (AUC checked against the Mann-Whitney "
     "statistic), calibration with reliability diagrams, Platt scaling and isotonic "
     "regression. Then provokes leakage on pure-noise labels and the imbalanced-data trap.",
     "report.md, metrics.json, figures/roc.svg, figures/precision_recall.svg, "
-    "figures/reliability.svg, figures/cv_spread.svg, figures/leakage.svg, figures/imbalance.svg"};
+    "figures/reliability.svg, figures/cv_spread.svg, figures/leakage.svg, figures/imbalance.svg");
 
 constexpr double kLambda = 1e-2;  // L2 penalty of the logistic regression under evaluation
 

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <Eigen/QR>
 
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/data.hpp"
 #include "mlc/error.hpp"
@@ -32,11 +33,7 @@ namespace me = model_evaluation;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "nearest_neighbors",
-    "level2_classical",
-    "2.6",
-    "Nearest neighbours",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "k-NN classification and regression with exact neighbour search: brute force with one GEMM "
     "per block of queries (||x||^2 + ||y||^2 - 2 X Y^T) and partial selection, and a k-d tree "
     "with median splits and branch and bound. Decision regions for k = 1 and 15 on two moons, "
@@ -44,7 +41,7 @@ const mlc::LessonInfo kLesson{
     "modes: distance concentration in high dimension, unscaled features dominating the metric, "
     "and the k-d tree degrading to brute force as the dimension grows.",
     "report.md, metrics.json, figures/regions_k1.svg, figures/regions_k15.svg, "
-    "figures/digits_k.svg, figures/distance_concentration.svg, figures/kdtree_cost.svg"};
+    "figures/digits_k.svg, figures/distance_concentration.svg, figures/kdtree_cost.svg");
 
 constexpr int kCvFolds = 5;
 const std::vector<int> kCandidates{1, 3, 5, 7, 9, 11, 15, 21};

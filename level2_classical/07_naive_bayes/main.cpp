@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/data.hpp"
 #include "mlc/error.hpp"
@@ -33,11 +34,7 @@ namespace me = model_evaluation;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "naive_bayes",
-    "level2_classical",
-    "2.7",
-    "Naive Bayes",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "Gaussian and multinomial naive Bayes with additive (Laplace) smoothing, computed in log "
     "space with log-sum-exp normalisation and the variance floor of libraries. Gaussian NB on "
     "wine over five splits; multinomial NB identifying which of six Shakespeare characters speaks "
@@ -46,7 +43,7 @@ const mlc::LessonInfo kLesson{
     "without smoothing zeroes the posterior, and product-space likelihoods underflow.",
     "report.md, metrics.json, figures/wine_densities.svg, figures/reliability_duplicated.svg, "
     "figures/duplicated_trend.svg, "
-    "figures/text_alpha.svg, figures/passage_length.svg"};
+    "figures/text_alpha.svg, figures/passage_length.svg");
 
 // Six leading characters, each from a different play, so that every class has ≥ 98 speeches.
 const std::vector<std::string> kSpeakers{"DUKE VINCENTIO", "ROMEO",   "MENENIUS",

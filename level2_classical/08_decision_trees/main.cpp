@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "decision_trees.hpp"
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/report.hpp"
 #include "model_evaluation.hpp"
@@ -29,8 +30,7 @@ namespace me = model_evaluation;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "decision_trees", "level2_classical", "2.8", "Decision trees",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "CART classification (Gini, entropy) and regression (MSE) trees grown with exact histogram "
     "split search, cost-complexity (weakest-link) pruning with alpha chosen by cross-validation, "
     "impurity-decrease feature importance. Breast cancer over five splits, diabetes regression, "
@@ -38,7 +38,7 @@ const mlc::LessonInfo kLesson{
     "instability under resampling, staircases on a rotated boundary.",
     "report.md, metrics.json, figures/depth_accuracy.svg, figures/pruning_path.svg, "
     "figures/feature_importance.svg, figures/regions_unpruned.svg, figures/regions_pruned.svg, "
-    "figures/rotated_boundary.svg"};
+    "figures/rotated_boundary.svg");
 
 constexpr int kFolds = 5;
 

@@ -19,6 +19,7 @@
 
 #include "decision_trees.hpp"
 #include "ensembles.hpp"
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/report.hpp"
 #include "model_evaluation.hpp"
@@ -29,15 +30,14 @@ namespace me = model_evaluation;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "ensembles", "level2_classical", "2.9", "Ensembles of trees",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "Bagging, random forests (feature subsampling, out-of-bag error, permutation importance), "
     "AdaBoost (SAMME) and second-order gradient boosting (softmax log-loss, K trees per round, "
     "shrinkage, row subsampling) built on lesson 2.8's trees, on digits and breast cancer over five "
     "splits. Failure modes: boosting without shrinkage overfits; AdaBoost on label noise.",
     "report.md, metrics.json, figures/error_vs_trees.svg, figures/oob_vs_test.svg, "
     "figures/permutation_importance.svg, figures/shrinkage.svg, figures/label_noise.svg, "
-    "figures/label_noise_weight.svg"};
+    "figures/label_noise_weight.svg");
 
 Eigen::VectorXd to_vector(const std::vector<double>& v) {
   return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/report.hpp"
 #include "model_evaluation.hpp"
@@ -25,15 +26,14 @@ namespace me = model_evaluation;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "support_vector_machines", "level2_classical", "2.10", "Support vector machines",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "Linear SVM in the primal by Pegasos and kernel SVM in the dual by SMO with the second-order "
     "working-set selection of LIBSVM (linear, polynomial, RBF kernels; one-vs-rest and one-vs-one). "
     "Margins and support vectors on 2-D data, (C, gamma) selection on digits, hinge versus log loss, "
     "and three failure modes: gamma too large memorizes, unscaled features, super-linear cost in n.",
     "report.md, metrics.json, figures/margins_linear.svg, figures/margins_rbf.svg, figures/digits_grid.svg, "
     "figures/losses.svg, figures/pegasos_convergence.svg, figures/gamma_memorization.svg, "
-    "figures/smo_scaling.svg"};
+    "figures/smo_scaling.svg");
 
 Eigen::VectorXd plus_minus(const Eigen::VectorXi& labels) {  // class 1 -> +1, class 0 -> −1
   return labels.unaryExpr([](int c) { return c == 1 ? 1.0 : -1.0; });

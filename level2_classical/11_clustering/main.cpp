@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "clustering.hpp"
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/data.hpp"
 #include "mlc/error.hpp"
@@ -36,11 +37,7 @@ using Eigen::VectorXi;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "clustering",
-    "level2_classical",
-    "2.11",
-    "Clustering",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "k-means (Lloyd's algorithm with k-means++ seeding), Gaussian mixtures fitted by EM with full "
     "covariances (Cholesky + log-sum-exp), and DBSCAN, on blobs, anisotropic blobs, moons and "
     "iris, scored by the adjusted Rand index and the silhouette. Failure modes provoked and "
@@ -49,7 +46,7 @@ const mlc::LessonInfo kLesson{
     "random seeding stuck in bad local optima where k-means++ is not.",
     "report.md, metrics.json, figures/clusters_blobs.svg, figures/clusters_anisotropic.svg, "
     "figures/clusters_moons.svg, figures/em_log_likelihood.svg, figures/em_collapse.svg, "
-    "figures/init_inertia.svg"};
+    "figures/init_inertia.svg");
 
 // Records a metric and returns its table cell, so that every number shown is a metric.
 std::string cell(mlc::Report& report, const std::string& name, double value, int sig = 4) {

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "dimensionality_reduction.hpp"
+#include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/data.hpp"
 #include "mlc/report.hpp"
@@ -30,11 +31,7 @@ using Eigen::VectorXi;
 
 namespace {
 
-const mlc::LessonInfo kLesson{
-    "dimensionality_reduction",
-    "level2_classical",
-    "2.12",
-    "Dimensionality reduction",
+const mlc::LessonInfo kLesson = mlc::this_lesson(
     "PCA of the digits by SVD and by eigen-decomposition of the covariance (they agree to "
     "1e-10), explained variance, whitening and reconstructions; 2-D embeddings of the digits by "
     "PCA, RBF kernel PCA and t-SNE (written from scratch, gradient-checked), judged by "
@@ -42,7 +39,7 @@ const mlc::LessonInfo kLesson{
     "t-SNE cluster sizes and distances that mean nothing, and too low a perplexity.",
     "report.md, metrics.json, figures/scree.svg, figures/reconstructions.svg, "
     "figures/digits_pca.svg, figures/digits_kernel_pca.svg, figures/digits_tsne.svg, "
-    "figures/swiss_roll_pca.svg, figures/tsne_cluster_sizes.svg, figures/tsne_perplexity_2.svg"};
+    "figures/swiss_roll_pca.svg, figures/tsne_cluster_sizes.svg, figures/tsne_perplexity_2.svg");
 
 // scikit-learn's PCA().explained_variance_ratio_[:10] on load_digits().data (raw pixels,
 // centred), as printed to 8 decimals in A. Zheng & A. Casari, "Feature Engineering for
