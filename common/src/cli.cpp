@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include "mlc/error.hpp"
+#include "mlc/timer.hpp"
 
 namespace mlc {
 
@@ -110,7 +111,14 @@ int lesson_main(int argc, const char* const* argv, const LessonInfo& info,
     prepare_output_folder(options->out, info);
     std::cout << fmt::format("== Lesson {} {} (seed {}{}) ==\n", info.number, info.title,
                              options->seed, options->quick ? ", quick" : "");
+    const Timer timer;
     body(*options);
+    // The closing line of every run: where the report is and how long the run took.
+    const auto report = options->out / "report.md";
+    if (std::filesystem::exists(report)) {
+      std::cout << fmt::format("Done in {}. Report: {}\n", format_duration(timer.seconds()),
+                               report.string());
+    }
     return 0;
   } catch (const UsageError& e) {
     std::cerr << info.id << ": " << e.what() << "\n";

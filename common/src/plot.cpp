@@ -101,7 +101,9 @@ int Figure::next_color(const Style& style) {
   return color_turn_++;
 }
 
-Figure& Figure::line(const Eigen::VectorXd& x, const Eigen::VectorXd& y, std::string label, Style style) {
+Figure& Figure::line(const Values& x_values, const Values& y_values, std::string label, Style style) {
+  const Eigen::VectorXd& x = x_values.vector();
+  const Eigen::VectorXd& y = y_values.vector();
   require(x.size() == y.size(), "Figure::line", fmt::format("x has {} values, y has {}", x.size(), y.size()));
   style.color = next_color(style);
   Series s{"lines", std::move(label), style, Eigen::MatrixXd(x.size(), 2), 0, {}};
@@ -110,13 +112,13 @@ Figure& Figure::line(const Eigen::VectorXd& x, const Eigen::VectorXd& y, std::st
   return *this;
 }
 
-Figure& Figure::points(const Eigen::VectorXd& x, const Eigen::VectorXd& y, std::string label, Style style) {
+Figure& Figure::points(const Values& x, const Values& y, std::string label, Style style) {
   line(x, y, std::move(label), style);
   series_.back().kind = "points";
   return *this;
 }
 
-Figure& Figure::line_points(const Eigen::VectorXd& x, const Eigen::VectorXd& y, std::string label, Style style) {
+Figure& Figure::line_points(const Values& x, const Values& y, std::string label, Style style) {
   line(x, y, std::move(label), style);
   series_.back().kind = "linespoints";
   return *this;
@@ -139,8 +141,9 @@ Figure& Figure::scatter_classes(const Eigen::MatrixXd& p, const Eigen::VectorXi&
   return *this;
 }
 
-Figure& Figure::histogram(const Eigen::VectorXd& values, int bins, std::string label, bool density,
+Figure& Figure::histogram(const Values& histogram_values, int bins, std::string label, bool density,
                           std::optional<std::pair<double, double>> range, Style style) {
+  const Eigen::VectorXd& values = histogram_values.vector();
   require(bins >= 1, "Figure::histogram", "need at least one bin");
   std::vector<double> finite;
   for (Eigen::Index i = 0; i < values.size(); ++i)
@@ -164,8 +167,9 @@ Figure& Figure::histogram(const Eigen::VectorXd& values, int bins, std::string l
   return *this;
 }
 
-Figure& Figure::bars(const std::vector<std::string>& names, const Eigen::VectorXd& heights, std::string label,
+Figure& Figure::bars(const std::vector<std::string>& names, const Values& bar_heights, std::string label,
                      Style style) {
+  const Eigen::VectorXd& heights = bar_heights.vector();
   require(static_cast<Eigen::Index>(names.size()) == heights.size(), "Figure::bars", "one name per bar");
   style.color = next_color(style);
   Series s{"bars", std::move(label), style, Eigen::MatrixXd(heights.size(), 2), 0, names};

@@ -69,6 +69,11 @@ void Report::metric(const std::string& name, double value) {
   metric_is_array_[name] = false;
 }
 
+std::string Report::quote(const std::string& name, double value, int sig) {
+  metric(name, value);
+  return num(value, sig);
+}
+
 void Report::metric(const std::string& name, const std::vector<double>& values) {
   metrics_[name] = values;
   metric_is_array_[name] = true;

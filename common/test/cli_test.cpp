@@ -7,6 +7,7 @@
 
 #include "mlc/error.hpp"
 #include "mlc/io.hpp"
+#include "mlc/report.hpp"
 #include "mlc/testing.hpp"
 
 namespace {
@@ -82,6 +83,26 @@ TEST(Cli, LessonMainMapsErrorsToExitCodes) {
             1);
   const char* bad[] = {"demo", "--nope"};
   EXPECT_EQ(mlc::lesson_main(2, bad, kInfo, [](const mlc::Options&) {}), 2);
+}
+
+// Every run closes with its wall time and the report's path; a run that wrote no report
+// does not claim one.
+TEST(Cli, LessonMainClosesWithTheReportPath) {
+  mlc::testing::TempDir dir;
+  const std::string out = dir.str();
+  const char* argv[] = {"demo", "--quick", "--out", out.c_str()};
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(mlc::lesson_main(4, argv, kInfo, [](const mlc::Options&) {}), 0);
+  EXPECT_EQ(::testing::internal::GetCapturedStdout().find("Report:"), std::string::npos);
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(mlc::lesson_main(4, argv, kInfo,
+                             [](const mlc::Options& o) {
+                               mlc::Report(kInfo, o).write();
+                             }),
+            0);
+  const auto printed = ::testing::internal::GetCapturedStdout();
+  EXPECT_NE(printed.find("Done in "), std::string::npos) << printed;
+  EXPECT_NE(printed.find("Report: " + (dir.path() / "report.md").string()), std::string::npos) << printed;
 }
 
 // An --out that cannot be created is bad usage (exit 2, naming the folder and the fix), not

@@ -31,6 +31,26 @@ TEST(Figure, SaveWritesDataScriptAndSvg) {
   EXPECT_EQ(files, 3);
 }
 
+// A series from std::vector<double>, from Eigen vectors and from an Eigen array expression
+// writes the same data.
+TEST(Figure, SeriesTakeStdVectorsAndEigenVectorsAlike) {
+  if (!mlc::program_on_path("gnuplot")) GTEST_SKIP() << "gnuplot missing: ./learn setup";
+  mlc::testing::TempDir dir;
+  const std::vector<double> xs{1, 2, 3, 4}, ys{1, 4, 9, 16};
+  const Eigen::VectorXd x = Eigen::VectorXd::LinSpaced(4, 1, 4), y = x.array().square();
+  mlc::Figure from_std("squares"), from_eigen("squares"), mixed("squares");
+  from_std.line(xs, ys, "squares").histogram(ys, 2, "h").bars({"a", "b", "c", "d"}, ys, "b");
+  from_eigen.line(x, y, "squares").histogram(y, 2, "h").bars({"a", "b", "c", "d"}, y, "b");
+  mixed.line(xs, x.array().square(), "squares").histogram(y, 2, "h").bars({"a", "b", "c", "d"}, ys, "b");
+  from_std.save(dir.path(), "from_std");
+  from_eigen.save(dir.path(), "from_eigen");
+  mixed.save(dir.path(), "mixed");
+  const auto dat = mlc::read_text_file(dir.path() / "from_eigen.dat");
+  EXPECT_NE(dat.find("4 16"), std::string::npos);
+  EXPECT_EQ(mlc::read_text_file(dir.path() / "from_std.dat"), dat);
+  EXPECT_EQ(mlc::read_text_file(dir.path() / "mixed.dat"), dat);
+}
+
 TEST(Figure, EveryKindOfSeriesRenders) {
   if (!mlc::program_on_path("gnuplot")) GTEST_SKIP() << "gnuplot missing: ./learn setup";
   mlc::testing::TempDir dir;

@@ -49,6 +49,19 @@ TEST(Report, WritesMarkdownAndMetricsWithTheSchema) {
   EXPECT_TRUE(std::isnan(metrics.at("x.diverged")));
 }
 
+// quote() is metric() and num() in one call: the prose can quote only recorded numbers.
+TEST(Report, QuoteRecordsTheMetricAndReturnsItsFormattedValue) {
+  mlc::testing::TempDir dir;
+  mlc::Options options{.seed = 1, .out = dir.path(), .quick = true};
+  mlc::Report r(kReportInfo, options);
+  EXPECT_EQ(r.quote("fit.iterations", 17.0), mlc::num(17.0));
+  EXPECT_EQ(r.quote("fit.error", 0.000123456, 2), mlc::num(0.000123456, 2));
+  r.write();
+  const auto metrics = mlc::testing::read_metrics(options.out);
+  EXPECT_EQ(metrics.at("fit.iterations"), 17.0);
+  EXPECT_EQ(metrics.at("fit.error"), 0.000123456);
+}
+
 TEST(Report, RaggedTableIsRejected) {
   mlc::Report r(kReportInfo, mlc::Options{});
   EXPECT_THROW(r.table({"a", "b"}, {{"1"}}), std::invalid_argument);

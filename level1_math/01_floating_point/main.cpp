@@ -752,7 +752,6 @@ void log_loss(mlc::Report& report, mlc::Rng& rng, bool quick) {
 void run(const mlc::Options& opt) {
   mlc::Report report(kLesson, opt);
   mlc::Rng rng(opt.seed);
-  fmt::print("Floating point: seed {}, {} run\n", opt.seed, opt.quick ? "quick" : "full");
   mlc::Timer timer;
   machine_epsilon(report);
   summation(report, rng, opt.quick);
@@ -762,7 +761,6 @@ void run(const mlc::Options& opt) {
   log1p_expm1(report, opt.quick);
   log_loss(report, rng, opt.quick);
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

@@ -794,7 +794,6 @@ void failure_modes(mlc::Report& report, mlc::Rng& rng, const OrthoSweep& ortho, 
 void run(const mlc::Options& opt) {
   mlc::Report report(kLesson, opt);
   mlc::Rng rng(opt.seed);
-  fmt::print("Seed {}{}\n", opt.seed, opt.quick ? " (quick)" : "");
   mlc::Timer t;
   std::vector<la::Svd> svds;
   std::vector<std::string> svd_names;
@@ -812,7 +811,6 @@ void run(const mlc::Options& opt) {
   failure_modes(report, rng, ortho, opt.quick);
   report.timing("convergence_and_failures_seconds", t.seconds());
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

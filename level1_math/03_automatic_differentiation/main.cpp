@@ -459,7 +459,6 @@ KinkSummary kink_experiment(mlc::Report& report) {
 void run(const mlc::Options& opt) {
   mlc::Report report(kLesson, opt);
   mlc::Rng rng(opt.seed);
-  fmt::print("1.3 Automatic differentiation (seed {}{})\n", opt.seed, opt.quick ? ", quick" : "");
 
   agreement_experiment(report, opt, rng);
   const FdSummary fd = fd_experiment(report, opt);
@@ -528,7 +527,6 @@ void run(const mlc::Options& opt) {
           "subgradient) instead of NaN; the simplified program x returns {}",
           mlc::num(kink.abs_primitive), mlc::num(kink.simplified_identity))});
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

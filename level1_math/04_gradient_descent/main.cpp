@@ -30,7 +30,6 @@
 #include "mlc/plot.hpp"
 #include "mlc/report.hpp"
 #include "mlc/rng.hpp"
-#include "mlc/timer.hpp"
 
 namespace gd = gradient_descent;
 using Eigen::VectorXd;
@@ -663,8 +662,6 @@ void logistic_experiment(mlc::Report& report, mlc::Rng rng, bool quick) {
 void run(const mlc::Options& opt) {
   mlc::Report report(kLesson, opt);
   const mlc::Rng rng(opt.seed);
-  fmt::print("1.4 gradient_descent: seed {}{}\n", opt.seed, opt.quick ? " (quick)" : "");
-  mlc::Timer timer;
 
   report.section("Iterates on contour plots");
   report.text(
@@ -727,8 +724,6 @@ void run(const mlc::Options& opt) {
                                  over.tuned_iterations, over.restart_iterations, over.restart_increases)});
 
   report.write();
-  fmt::print("Done in {}. Report: {}\n", mlc::format_duration(timer.seconds()),
-             (opt.out / "report.md").string());
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "mlc/error.hpp"
 #include "mlc/plot.hpp"
 #include "mlc/report.hpp"
+#include "mlc/stats.hpp"
 #include "mlc/timer.hpp"
 #include "stochastic_optimization.hpp"
 
@@ -43,10 +44,6 @@ const mlc::LessonInfo kLesson = mlc::this_lesson(
     "figures/adam_counterexample.svg");
 
 constexpr double kL2 = 0.01;  // λ of (1)
-
-VectorXd to_vector(const std::vector<double>& v) {
-  return Eigen::Map<const VectorXd>(v.data(), static_cast<Index>(v.size()));
-}
 
 VectorXd range(Index n, double start = 0.0) {
   VectorXd r(n);
@@ -94,7 +91,6 @@ void run(const mlc::Options& opt) {
   mlc::Report report(kLesson, opt);
   mlc::Rng rng(opt.seed);
   mlc::Timer timer;
-  fmt::print("Seed {}{}\n", opt.seed, opt.quick ? " (quick)" : "");
 
   // ---- The problem and its exact minimum -------------------------------------------------
   const Data data = load_data(opt.seed);
@@ -123,10 +119,10 @@ void run(const mlc::Options& opt) {
     const so::Trace t = so::newton(so::logistic_problem(ds.train), w0, true, exact);
     accs.push_back(ds.test.accuracy(t.iterates.back()));
   }
-  const double test_acc = to_vector(accs).mean();
+  const double test_acc = mlc::to_vector(accs).mean();
   const double test_sd =
       accs.size() > 1
-          ? std::sqrt((to_vector(accs).array() - test_acc).square().sum() / (accs.size() - 1.0))
+          ? std::sqrt((mlc::to_vector(accs).array() - test_acc).square().sum() / (accs.size() - 1.0))
           : 0.0;
   fmt::print("Breast cancer: {} train / {} test rows, d = {} (with intercept), λ = {}\n", loss.n(),
              data.test.n(), d, kL2);
@@ -238,7 +234,7 @@ void run(const mlc::Options& opt) {
   const double target = 1e-6;
   auto add_cost = [&](const std::string& name, const std::string& key,
                       const std::vector<double>& values, const std::vector<double>& cost) {
-    fig_cost.line(to_vector(cost), gaps(values, f_star), name);
+    fig_cost.line(cost, gaps(values, f_star), name);
     const double reach = cost_to_reach(values, cost, f_star, target);
     const double at_budget = [&] {
       double v = values.front();
@@ -456,7 +452,7 @@ void run(const mlc::Options& opt) {
     }
     px.push_back(t.iterates.back()(0));
     py.push_back(t.iterates.back()(1));
-    fig_rosen.line_points(to_vector(px), to_vector(py), p.name, {.point_size = 0.3});
+    fig_rosen.line_points(px, py, p.name, {.point_size = 0.3});
     const double err = (t.iterates.back() - r_star).norm();
     rosen_rows.push_back(
         {p.name, std::to_string(t.iterations()), std::to_string(t.function_evaluations),
@@ -501,8 +497,8 @@ void run(const mlc::Options& opt) {
       xa.push_back(adam_run.x(t - 1));
       xm.push_back(ams_run.x(t - 1));
     }
-    fig_reddi.line(to_vector(tt), to_vector(xa), "Adam");
-    fig_reddi.line(to_vector(tt), to_vector(xm), "AMSGrad");
+    fig_reddi.line(tt, xa, "Adam");
+    fig_reddi.line(tt, xm, "AMSGrad");
     fig_reddi.hline(-1.0, "optimum x = -1");
   }
   // x averaged over the last period (3 rounds): Adam oscillates inside each period.
@@ -658,7 +654,6 @@ void run(const mlc::Options& opt) {
   }
 
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

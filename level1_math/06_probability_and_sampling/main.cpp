@@ -844,7 +844,6 @@ void importance(mlc::Report& report, mlc::Rng& rng, bool quick) {
 void run(const mlc::Options& opt) {
   mlc::Report report(kLesson, opt);
   const mlc::Rng rng(opt.seed);
-  fmt::print("Seed {}{}\n", opt.seed, opt.quick ? " (quick)" : "");
   mlc::Timer timer;
   fmt::print("1. Samplers, graded by the KS test and their moments\n");
   auto r1 = rng.derive(1);
@@ -873,7 +872,6 @@ void run(const mlc::Options& opt) {
   importance(report, r6, opt.quick);
   report.timing("importance_seconds", timer.seconds());
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

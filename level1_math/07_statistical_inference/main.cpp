@@ -17,6 +17,7 @@
 #include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/report.hpp"
+#include "mlc/stats.hpp"
 #include "mlc/timer.hpp"
 #include "statistical_inference.hpp"
 
@@ -34,10 +35,6 @@ const mlc::LessonInfo kLesson = mlc::this_lesson(
     "figures/p_value_histograms.svg, figures/power_curves.svg, figures/peeking.svg");
 
 double exponential_draw(mlc::Rng& g) { return -std::log(1.0 - g.uniform()); }
-
-Eigen::VectorXd to_vector(const std::vector<double>& v) {
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
 
 void run(const mlc::Options& opt) {
   mlc::Report report(kLesson, opt);
@@ -154,7 +151,7 @@ void run(const mlc::Options& opt) {
     }
     report.table({"interval (nominal 95%)", "N(0,1), n = 10", "Exponential(1), n = 10"}, rows);
     report.metric("coverage.levels", levels);
-    const Eigen::VectorXd lv = to_vector(levels);
+    const Eigen::VectorXd lv = mlc::to_vector(levels);
     mlc::Figure fig("Coverage vs nominal level, Exponential(1), n = 10");
     fig.xlabel("nominal level").ylabel("actual coverage (simulated)").legend("top left");
     fig.line(lv, lv, "nominal = actual", {.color = 8, .dash = true});
@@ -429,7 +426,6 @@ void run(const mlc::Options& opt) {
   });
   report.timing("total_run_seconds", timer.seconds());
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

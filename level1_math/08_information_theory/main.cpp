@@ -43,10 +43,6 @@ struct MeanSd {
 
 MeanSd mean_sd_of(const std::vector<double>& v) { return {mlc::mean(v), mlc::sample_sd(v)}; }
 
-Eigen::VectorXd to_vector(const std::vector<double>& v) {
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
-
 // ---- 1. Closed forms --------------------------------------------------------------------
 
 void closed_forms(mlc::Report& report) {
@@ -175,7 +171,7 @@ void cross_entropy_is_likelihood(mlc::Report& report, mlc::Rng& rng) {
     kl.push_back(fit.kl_history[i]);
   }
   fig.xlabel("gradient-descent iteration t").ylabel("H(p̂, q_t) - H(p̂) = KL(p̂ ‖ q_t)  [nats]").logy();
-  fig.line(to_vector(t), to_vector(kl), "KL(p̂ ‖ q_t), step 1");
+  fig.line(t, kl, "KL(p̂ ‖ q_t), step 1");
   report.figure(fig, "cross_entropy_fit",
                 "The excess cross-entropy over H(p̂) is KL(p̂‖q_t) (2); it falls linearly on a "
                 "log scale to rounding level as q_t → p̂.");
@@ -385,9 +381,9 @@ MiStudy mi_study(const Eigen::MatrixXd& pxy, const std::vector<double>& sizes, i
 
 void mi_figure(mlc::Report& report, const MiStudy& s, const std::string& name,
                const std::string& title, const std::string& caption) {
-  const Eigen::VectorXd n = to_vector(s.n), pm = to_vector(s.plugin_mean),
-                        psd = to_vector(s.plugin_sd), mm = to_vector(s.mm_mean),
-                        msd = to_vector(s.mm_sd), bias = to_vector(s.bias);
+  const Eigen::VectorXd n = mlc::to_vector(s.n), pm = mlc::to_vector(s.plugin_mean),
+                        psd = mlc::to_vector(s.plugin_sd), mm = mlc::to_vector(s.mm_mean),
+                        msd = mlc::to_vector(s.mm_sd), bias = mlc::to_vector(s.bias);
   mlc::Figure fig(title);
   fig.xlabel("sample size n").ylabel("MI estimate [nats]").logx();
   fig.line_points(n, pm, "plug-in, mean over repetitions", {.color = 1});
@@ -627,7 +623,6 @@ void failure_modes(mlc::Report& report, const MiResults& mi, const KlFits& fits,
 void run(const mlc::Options& opt) {
   mlc::Report report(kLesson, opt);
   mlc::Rng rng(opt.seed);
-  fmt::print("Seed {}{}\n", opt.seed, opt.quick ? " (quick)" : "");
   mlc::Timer timer;
   closed_forms(report);
   cross_entropy_is_likelihood(report, rng);
@@ -642,7 +637,6 @@ void run(const mlc::Options& opt) {
   failure_modes(report, mi, fits, rng.derive(20), opt.quick);
   report.timing("failure_modes", timer.seconds());
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

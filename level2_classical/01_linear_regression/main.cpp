@@ -26,6 +26,7 @@
 #include "mlc/plot.hpp"
 #include "mlc/report.hpp"
 #include "mlc/rng.hpp"
+#include "mlc/stats.hpp"
 #include "mlc/timer.hpp"
 #include "model_evaluation.hpp"
 
@@ -52,10 +53,6 @@ const mlc::LessonInfo kLesson = mlc::this_lesson(
 // documentation and tutorials; compared in the report and NOTES.md.
 const std::vector<double> kSklearnScaledCoefficients = {
     152.13, -10.01, -239.82, 519.84, 324.39, -792.18, 476.75, 101.04, 177.06, 751.28, 67.63};
-
-Eigen::VectorXd to_vector(const std::vector<double>& v) {
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
 
 double relative_difference(const Eigen::VectorXd& a, const Eigen::VectorXd& reference) {
   return (a - reference).norm() / reference.norm();
@@ -215,7 +212,7 @@ void run(const mlc::Options& opt) {
         k.push_back(static_cast<double>(i));
         v.push_back(std::max(e[i], 1e-17));
       }
-      return std::pair{to_vector(k), to_vector(v)};
+      return std::pair{mlc::to_vector(k), mlc::to_vector(v)};
     };
     const auto [k1, v1] = series(err_raw, 50);
     const auto [k2, v2] = series(err_std, 50);
@@ -238,7 +235,7 @@ void run(const mlc::Options& opt) {
     scaled(j + 1) =
         fit.coefficients(j + 1) * (data.X.col(j).array() - data.X.col(j).mean()).matrix().norm();
   }
-  const Eigen::VectorXd published = to_vector(kSklearnScaledCoefficients);
+  const Eigen::VectorXd published = mlc::to_vector(kSklearnScaledCoefficients);
   report.metric("diabetes.ols.unit_norm_coefficients", scaled);
   report.metric("diabetes.ols.unit_norm_max_abs_diff_vs_published",
                 (scaled - published).cwiseAbs().maxCoeff());
@@ -557,10 +554,10 @@ void run(const mlc::Options& opt) {
         .logx()
         .logy()
         .legend("top left");
-    fig.line_points(to_vector(vif_v), to_vector(se_v), "reported SE(beta_1), mean over draws (7)");
-    fig.points(to_vector(vif_v), to_vector(sd_v), "empirical sd of beta_1",
+    fig.line_points(vif_v, se_v, "reported SE(beta_1), mean over draws (7)");
+    fig.points(vif_v, sd_v, "empirical sd of beta_1",
                {.point_type = 6, .point_size = 1.2});
-    fig.line_points(to_vector(vif_v), to_vector(se_sum_v), "SE(beta_1 + beta_2)");
+    fig.line_points(vif_v, se_sum_v, "SE(beta_1 + beta_2)");
     report.figure(
         fig, "collinearity_se",
         "As the correlation of the duplicate goes to 1 the standard error of each coefficient "
@@ -732,7 +729,6 @@ void run(const mlc::Options& opt) {
       "Cook's D = {:.2f}\n",
       vif(4), vif(5), rhos.back(), se_ratio, slope0, slope1, d_out(n));
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

@@ -746,7 +746,6 @@ void run(const mlc::Options& opt) {
   correlated_failure(opt, report);
   scaling_failure(data, report);
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "mlc/plot.hpp"
 #include "mlc/report.hpp"
 #include "mlc/rng.hpp"
+#include "mlc/stats.hpp"
 #include "mlc/timer.hpp"
 #include "model_evaluation.hpp"
 
@@ -44,10 +45,6 @@ const mlc::LessonInfo kLesson = mlc::this_lesson(
     "report.md, metrics.json, figures/polynomial_fits.svg, figures/bias_variance_polynomial.svg, "
     "figures/bias_variance_knn.svg, figures/learning_curves.svg, figures/double_descent.svg, "
     "figures/threshold_norm.svg");
-
-VectorXd to_vector(const std::vector<double>& v) {
-  return Eigen::Map<const VectorXd>(v.data(), static_cast<Index>(v.size()));
-}
 
 std::string sci(double v) {
   return fmt::format("{:.3g}", v);
@@ -207,7 +204,7 @@ void run(const mlc::Options& opt) {
   report.table({"degree", "bias²", "variance", "σ²", "sum (1)", "measured E ± s.e.", "train MSE",
                 "z", "z (realised noise)"},
                poly_rows);
-  report.metric("poly.degrees", to_vector([] {
+  report.metric("poly.degrees", mlc::to_vector([] {
                   std::vector<double> d;
                   for (int i = 0; i <= 14; ++i) d.push_back(i);
                   return d;
@@ -273,7 +270,7 @@ void run(const mlc::Options& opt) {
   report.metric("knn.k_equals_n.bias2_theory", knn_n_bias2_theory);
   {
     mlc::Figure fig = decomposition_figure("k-NN regression of sin(2 pi x), n = 30", "1/k",
-                                           to_vector(inv_k), knn);
+                                           mlc::to_vector(inv_k), knn);
     fig.logx().legend("bottom left");
     report.figure(fig, "bias_variance_knn",
                   "Bias², variance, their sum with σ² and the measured test error against the "
@@ -346,8 +343,8 @@ void run(const mlc::Options& opt) {
     report.metric(fmt::format("learning_curve.degree_{}.train_error", deg), train);
     report.metric(fmt::format("learning_curve.degree_{}.test_error", deg), test);
     std::vector<double> nsd(ns.begin(), ns.end());
-    lc_fig.line_points(to_vector(nsd), test, fmt::format("degree {}: test", deg), {.color = color});
-    lc_fig.line_points(to_vector(nsd), train, fmt::format("degree {}: train", deg),
+    lc_fig.line_points(nsd, test, fmt::format("degree {}: test", deg), {.color = color});
+    lc_fig.line_points(nsd, train, fmt::format("degree {}: train", deg),
                        {.color = color, .dash = true});
     color += 1;
     fmt::print(
@@ -606,7 +603,7 @@ void run(const mlc::Options& opt) {
       {"p", "p/n", "train MSE", "test MSE (min-norm)", "test MSE (ridge)", "‖a‖", "σ_min(Φ)"},
       dd_rows);
   {
-    const VectorXd ratio = to_vector(ps_d) / static_cast<double>(dd_n);
+    const VectorXd ratio = mlc::to_vector(ps_d) / static_cast<double>(dd_n);
     mlc::Figure fig("Double descent: random ReLU features, n = 100");
     fig.xlabel("p / n (features per training point)").ylabel("test MSE").logx().logy();
     fig.line_points(ratio, dd_test_mse, "minimum-norm least squares", {.color = 0, .width = 2.2});
@@ -679,7 +676,6 @@ void run(const mlc::Options& opt) {
 
   report.timing("total_seconds", total.seconds());
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "mlc/plot.hpp"
 #include "mlc/report.hpp"
 #include "mlc/rng.hpp"
+#include "mlc/stats.hpp"
 #include "mlc/timer.hpp"
 #include "model_evaluation.hpp"
 
@@ -45,10 +46,6 @@ constexpr double kIrisLambda = 1e-2;
 
 // Malignant (class 0 of the data set) is the positive class.
 Eigen::VectorXi malignant(const mlc::Dataset& d) { return (d.labels().array() == 0).cast<int>(); }
-
-Eigen::VectorXd to_vector(const std::vector<double>& v) {
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
 
 // One standardized stratified split with the protocol's seed.
 mlc::TrainTestSplit standardized_split(const mlc::Dataset& data, std::uint64_t seed) {
@@ -160,8 +157,8 @@ void convergence(mlc::Report& report, const mlc::Options& opt, const mlc::Datase
         gs.push_back(e);
       }
     }
-    k = to_vector(ks);
-    gap = to_vector(gs);
+    k = mlc::to_vector(ks);
+    gap = mlc::to_vector(gs);
   };
   auto first_below = [](const std::vector<double>& loss, double fs, double target) {
     for (std::size_t i = 0; i < loss.size(); ++i) {
@@ -405,8 +402,8 @@ void separable(mlc::Report& report, const mlc::Options& opt) {
     y0.push_back(gd0.weight_norm[k]);
     yl.push_back(gdl.weight_norm[k]);
   }
-  fig.line(to_vector(xs), to_vector(y0), "λ = 0: no minimiser, ‖w_t‖ → ∞", {.color = 0});
-  fig.line(to_vector(xs), to_vector(yl), fmt::format("λ = {:g}: bounded", lambda_fix), {.color = 1});
+  fig.line(xs, y0, "λ = 0: no minimiser, ‖w_t‖ → ∞", {.color = 0});
+  fig.line(xs, yl, fmt::format("λ = {:g}: bounded", lambda_fix), {.color = 1});
   const Eigen::VectorXd t_asym =
       Eigen::VectorXd::LinSpaced(50, std::log(static_cast<double>(T) / 100.0), std::log(static_cast<double>(T))).array().exp();
   fig.line(t_asym, (norms0.back() + asymptotic_slope * (t_asym.array().log() - std::log(static_cast<double>(T)))).matrix(),
@@ -630,7 +627,6 @@ void run(const mlc::Options& opt) {
   const auto cancer = mlc::load_dataset("breast_cancer");
   const auto iris = mlc::load_dataset("iris");
   const auto digits = mlc::load_dataset("digits");
-  fmt::print("Seed {}{}\n", opt.seed, opt.quick ? " (--quick)" : "");
   breast_cancer(report, opt, cancer);
   convergence(report, opt, cancer, iris);
   softmax_experiments(report, opt, cancer, iris, digits);
@@ -638,7 +634,6 @@ void run(const mlc::Options& opt) {
   separable(report, opt);
   imbalance(report, opt, cancer);
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "mlc/cli.hpp"
 #include "mlc/error.hpp"
 #include "mlc/report.hpp"
+#include "mlc/stats.hpp"
 #include "model_evaluation.hpp"
 
 namespace me = model_evaluation;
@@ -39,10 +40,6 @@ constexpr double kLambda = 1e-2;  // L2 penalty of the logistic regression under
 
 // Malignant (class 0 of the data set) is the positive class of the diagnosis.
 Eigen::VectorXi malignant(const mlc::Dataset& d) { return (d.labels().array() == 0).cast<int>(); }
-
-Eigen::VectorXd to_vector(const std::vector<double>& v) {
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
 
 // The points of the curve (x, y) that a plot of `width` × `height` pixels over the box
 // [0, x_span] × [0, y_span] can tell apart: the first and last points, and every point more
@@ -172,8 +169,8 @@ void run(const mlc::Options& opt) {
   mlc::Figure spread("Accuracy estimates over reshuffles of the data");
   spread.xlabel("reshuffle").ylabel("estimated accuracy").legend("bottom right");
   const Eigen::VectorXd idx = Eigen::VectorXd::LinSpaced(reshuffles, 1, reshuffles);
-  spread.line_points(idx, to_vector(holdout), "75/25 hold-out").line_points(idx, to_vector(cv5), "5-fold CV");
-  spread.line_points(idx, to_vector(cv10), "10-fold CV");
+  spread.line_points(idx, holdout, "75/25 hold-out").line_points(idx, cv5, "5-fold CV");
+  spread.line_points(idx, cv10, "10-fold CV");
   report.figure(spread, "cv_spread", "The same model's accuracy estimated by hold-out and by k-fold CV on reshuffled data.");
 
   // ---- 3. Calibration ------------------------------------------------------------------
@@ -216,7 +213,7 @@ void run(const mlc::Options& opt) {
       platt_b = platt.b;
     }
   }
-  const Eigen::VectorXd p_raw = to_vector(raw_v), p_platt = to_vector(platt_v), p_iso = to_vector(iso_v);
+  const Eigen::VectorXd p_raw = mlc::to_vector(raw_v), p_platt = mlc::to_vector(platt_v), p_iso = mlc::to_vector(iso_v);
   const Eigen::VectorXi y_pool = Eigen::Map<const Eigen::VectorXi>(y_v.data(), static_cast<Eigen::Index>(y_v.size()));
   const int bins = 10;
   const auto rel_raw = me::reliability_diagram(y_pool, p_raw, bins);
@@ -310,8 +307,8 @@ void run(const mlc::Options& opt) {
   }
   mlc::Figure leak("Cross-validated accuracy on pure-noise labels");
   leak.xlabel("features kept by screening").ylabel("5-fold CV accuracy").logx().yrange(0.2, 1.05).legend("top left");
-  leak.line_points(to_vector(ks), to_vector(leaky_curve), "screened on all rows (leaky)");
-  leak.line_points(to_vector(ks), to_vector(honest_curve), "screened inside each fold (honest)");
+  leak.line_points(ks, leaky_curve, "screened on all rows (leaky)");
+  leak.line_points(ks, honest_curve, "screened inside each fold (honest)");
   leak.hline(0.5, "chance", {.color = 8, .dash = true});
   report.figure(leak, "leakage", "The leaky estimate climbs far above chance although there is nothing to learn.");
   report.failure_mode({
@@ -378,7 +375,6 @@ void run(const mlc::Options& opt) {
   fmt::print("Imbalance: AUC {} but precision {} at the midpoint threshold\n", mlc::num(auc_imb), mlc::num(bs.precision));
 
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

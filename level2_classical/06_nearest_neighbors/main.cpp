@@ -24,6 +24,7 @@
 #include "mlc/data.hpp"
 #include "mlc/error.hpp"
 #include "mlc/report.hpp"
+#include "mlc/stats.hpp"
 #include "mlc/timer.hpp"
 #include "model_evaluation.hpp"
 #include "nearest_neighbors.hpp"
@@ -45,10 +46,6 @@ const mlc::LessonInfo kLesson = mlc::this_lesson(
 
 constexpr int kCvFolds = 5;
 const std::vector<int> kCandidates{1, 3, 5, 7, 9, 11, 15, 21};
-
-Eigen::VectorXd to_vector(const std::vector<double>& v) {
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
 
 // ---- 1. Decision regions on two moons ------------------------------------------------------
 void moons_regions(mlc::Report& report, const mlc::Options& opt) {
@@ -236,15 +233,15 @@ DigitsResult digits_splits(mlc::Report& report, const mlc::Options& opt) {
   Eigen::VectorXd kx(static_cast<Eigen::Index>(kCandidates.size()));
   for (std::size_t i = 0; i < kCandidates.size(); ++i)
     kx(static_cast<Eigen::Index>(i)) = kCandidates[i];
-  fig.line_points(kx, to_vector(cv_curve),
+  fig.line_points(kx, cv_curve,
                   fmt::format("{}-fold CV on the training part", kCvFolds));
-  fig.line_points(kx, to_vector(test_curve), "test part");
+  fig.line_points(kx, test_curve, "test part");
   report.figure(fig, "digits_k",
                 "CV accuracy (which chooses k) and test accuracy (shown, never used) against k on "
                 "the first split. Small k wins on digits: the classes are well separated and "
                 "larger neighbourhoods start to include the neighbouring digit.");
   report.metric("digits.split0.candidates_k",
-                to_vector(std::vector<double>(kCandidates.begin(), kCandidates.end())));
+                mlc::to_vector(std::vector<double>(kCandidates.begin(), kCandidates.end())));
   report.metric("digits.split0.cv_accuracy", cv_curve);
   report.metric("digits.split0.test_accuracy", test_curve);
   fmt::print(
@@ -357,13 +354,13 @@ void distance_concentration(mlc::Report& report, const mlc::Options& opt,
     sx += x, sy += y, sxx += x * x, sxy += x * y, ++cnt;
   }
   const double slope = (cnt * sxy - sx * sy) / (cnt * sxx - sx * sx);
-  const Eigen::VectorXd D = to_vector(dd), R = to_vector(ratio_mean), S = to_vector(ratio_sd);
+  const Eigen::VectorXd D = mlc::to_vector(dd), R = mlc::to_vector(ratio_mean), S = mlc::to_vector(ratio_sd);
   mlc::Figure fig("Distance concentration: nearest / farthest distance, uniform data");
   fig.xlabel("dimension d").ylabel("d_min / d_max").logx().yrange(0, 1).legend("bottom right");
   fig.line_points(D, R, fmt::format("mean over {} queries, n = {}", m, n));
   fig.line(D, R + S, "mean ± sd", {.color = 0, .dash = true});
   fig.line(D, R - S, "", {.color = 0, .dash = true});
-  fig.line(D, to_vector(ratio_pred), "large-d prediction (8)", {.color = 2, .width = 2.4});
+  fig.line(D, ratio_pred, "large-d prediction (8)", {.color = 2, .width = 2.4});
   report.figure(
       fig, "distance_concentration",
       "For uniform points in [0,1]^d, the nearest of n reference points is almost as far "
@@ -577,7 +574,7 @@ void kdtree_cost(mlc::Report& report, const mlc::Options& opt, const DigitsResul
   report.metric("kdtree.subspace4_d64.fraction_distances", sub_fraction);
   report.metric("kdtree.subspace4_d64.matches_brute_force", sub_same ? 1.0 : 0.0);
 
-  const Eigen::VectorXd D = to_vector(dd);
+  const Eigen::VectorXd D = mlc::to_vector(dd);
   mlc::Figure fig(
       fmt::format("k-d tree: distances computed per query ({}-NN, n = {} uniform points)", k, n));
   fig.xlabel("dimension d")
@@ -586,9 +583,9 @@ void kdtree_cost(mlc::Report& report, const mlc::Options& opt, const DigitsResul
       .logy()
       .yrange(1e-3, 2)
       .legend("bottom right");
-  fig.line_points(D, to_vector(cell_fraction), "k-d tree, cell bound (3')");
-  fig.line_points(D, to_vector(plane_fraction), "k-d tree, plane bound (3)");
-  fig.line_points(D, to_vector(node_fraction), "tree nodes visited (cell bound)", {.dash = true});
+  fig.line_points(D, cell_fraction, "k-d tree, cell bound (3')");
+  fig.line_points(D, plane_fraction, "k-d tree, plane bound (3)");
+  fig.line_points(D, node_fraction, "tree nodes visited (cell bound)", {.dash = true});
   fig.points(Eigen::VectorXd::Constant(1, 64.0), Eigen::VectorXd::Constant(1, sub_fraction),
              "distances: 4-D data rotated into R^64", {.point_type = 5, .point_size = 1.2});
   fig.line(D, Eigen::VectorXd::Ones(D.size()), "brute force", {.dash = true});
@@ -639,7 +636,6 @@ void kdtree_cost(mlc::Report& report, const mlc::Options& opt, const DigitsResul
 
 void run(const mlc::Options& opt) {
   mlc::Report report(kLesson, opt);
-  fmt::print("2.6 Nearest neighbours (seed {}{})\n", opt.seed, opt.quick ? ", quick" : "");
   moons_regions(report, opt);
   const DigitsResult digits = digits_splits(report, opt);
   diabetes_regression(report, opt);
@@ -647,7 +643,6 @@ void run(const mlc::Options& opt) {
   unscaled_features(report, opt);
   kdtree_cost(report, opt, digits);
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

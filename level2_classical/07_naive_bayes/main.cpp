@@ -25,6 +25,7 @@
 #include "mlc/data.hpp"
 #include "mlc/error.hpp"
 #include "mlc/report.hpp"
+#include "mlc/stats.hpp"
 #include "mlc/timer.hpp"
 #include "model_evaluation.hpp"
 #include "naive_bayes.hpp"
@@ -57,10 +58,6 @@ const std::vector<int> kPassageLengths{10, 20, 50, 100, 150, 200, 300, 500, 1000
 
 std::string pct(double v) {
   return mlc::num(100 * v, 4) + " %";
-}
-
-Eigen::VectorXd to_vector(const std::vector<double>& v) {
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
 }
 
 // ---- 1. Wine: Gaussian NB ------------------------------------------------------------------
@@ -153,7 +150,7 @@ double wine_gaussian(mlc::Report& report, const mlc::Options& opt, int repeats) 
     for (Eigen::Index i = 0; i < data.n(); ++i) {
       if (data.labels()(i) == c) vals.push_back(x(i, 0));
     }
-    fig.histogram(to_vector(vals), 24,
+    fig.histogram(vals, 24,
                   data.class_names[static_cast<std::size_t>(c)] + " (histogram)", true,
                   std::make_pair(lo, hi), {.color = c});
   }
@@ -311,7 +308,7 @@ void wine_duplicated(mlc::Report& report, const mlc::Options& opt, int repeats) 
       const Pooled& pl = runs[tag].pooled[m];
       const Eigen::VectorXi correct = Eigen::Map<const Eigen::VectorXi>(
           pl.correct.data(), static_cast<Eigen::Index>(pl.correct.size()));
-      const Eigen::VectorXd conf = to_vector(pl.confidence);
+      const Eigen::VectorXd conf = mlc::to_vector(pl.confidence);
       const me::ReliabilityDiagram rd = me::reliability_diagram(correct, conf, 10);
       report.metric(fmt::format("wine.duplicated.{}.m{}.pooled_ece", tag, m),
                     rd.expected_calibration_error);
@@ -442,8 +439,8 @@ Corpus build_corpus() {
     corpus.tokens.push_back(std::move(toks));
   }
   corpus.index.name = "shakespeare_speakers";
-  corpus.index.X = to_vector(idx);
-  corpus.index.y = to_vector(label);
+  corpus.index.X = mlc::to_vector(idx);
+  corpus.index.y = mlc::to_vector(label);
   corpus.index.feature_names = {"document"};
   corpus.index.class_names = kSpeakers;
   return corpus;
@@ -747,7 +744,7 @@ void text_task(mlc::Report& report, const mlc::Options& opt, int repeats) {
              mlc::num(cv_acc));
   mlc::Figure fig("Shakespeare speakers: test accuracy against the smoothing α");
   fig.xlabel("log10 of the additive smoothing α").ylabel("test accuracy").legend("bottom left");
-  fig.line_points(to_vector(kAlphas).array().log10().matrix(), to_vector(a_acc),
+  fig.line_points(mlc::to_vector(kAlphas).array().log10().matrix(), a_acc,
                   "multinomial NB, α > 0");
   fig.hline(s.mean("unsmoothed.accuracy"),
             fmt::format("α = 0 (no smoothing): {}", mlc::num(s.mean("unsmoothed.accuracy"), 3)),
@@ -823,8 +820,8 @@ void text_task(mlc::Report& report, const mlc::Options& opt, int repeats) {
       .logx()
       .yrange(0, 1.05);
   pf.legend("center right");
-  pf.line_points(to_vector(lens), to_vector(pacc), "accuracy, log space");
-  pf.line_points(to_vector(lens), to_vector(pundef), "undefined posterior (0/0), product space");
+  pf.line_points(lens, pacc, "accuracy, log space");
+  pf.line_points(lens, pundef, "undefined posterior (0/0), product space");
   pf.hline(s.mean("majority"), "majority class", {.color = 8, .dash = true});
   report.figure(
       pf, "passage_length",
@@ -895,7 +892,6 @@ void run(const mlc::Options& opt) {
   wine_duplicated(report, opt, repeats);
   text_task(report, opt, repeats);
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

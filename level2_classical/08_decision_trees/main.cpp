@@ -23,6 +23,7 @@
 #include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/report.hpp"
+#include "mlc/stats.hpp"
 #include "model_evaluation.hpp"
 
 namespace dt = decision_trees;
@@ -41,10 +42,6 @@ const mlc::LessonInfo kLesson = mlc::this_lesson(
     "figures/rotated_boundary.svg");
 
 constexpr int kFolds = 5;
-
-Eigen::VectorXd to_vector(const std::vector<double>& v) {
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
 
 // Flips a fraction `rate` of binary labels, chosen at random.
 Eigen::VectorXi flip_labels(const Eigen::VectorXi& y, double rate, mlc::Rng& rng) {
@@ -131,8 +128,8 @@ void one_split(mlc::Report& report, const mlc::Options& opt, const mlc::Dataset&
   }
   mlc::Figure depth_fig("Breast cancer: accuracy against the depth of a Gini tree (one split)");
   depth_fig.xlabel("maximum depth").ylabel("accuracy").legend("bottom right");
-  depth_fig.line_points(to_vector(depths), to_vector(train_acc), "training part");
-  depth_fig.line_points(to_vector(depths), to_vector(test_acc), "test part");
+  depth_fig.line_points(depths, train_acc, "training part");
+  depth_fig.line_points(depths, test_acc, "test part");
   report.figure(depth_fig, "depth_accuracy",
                 "Training accuracy rises to 1 as the depth grows; test accuracy peaks early and then stays "
                 "flat or drops: the deep splits fit individual training points.");
@@ -159,8 +156,8 @@ void one_split(mlc::Report& report, const mlc::Options& opt, const mlc::Dataset&
   const double pruned_test = me::accuracy(yte, pruned.predict_class(split.test.X));
   mlc::Figure path_fig("Weakest-link pruning path (breast cancer, one split)");
   path_fig.xlabel("leaves of the subtree T_k").ylabel("accuracy").logx().legend("bottom right");
-  path_fig.line_points(to_vector(cv_leaves), to_vector(sel.cv_score), fmt::format("{}-fold CV on the training part", kFolds));
-  path_fig.line_points(to_vector(path_leaves), to_vector(path_test), "test part");
+  path_fig.line_points(cv_leaves, sel.cv_score, fmt::format("{}-fold CV on the training part", kFolds));
+  path_fig.line_points(path_leaves, path_test, "test part");
   path_fig.vline(pruned.num_leaves(), fmt::format("chosen: α = {}", mlc::num(sel.best_alpha, 3)));
   report.figure(path_fig, "pruning_path",
                 "Each point is a subtree of the weakest-link sequence (11), from the full tree (right) to the "
@@ -436,7 +433,7 @@ void rotated_boundary(mlc::Report& report, const mlc::Options& opt) {
 
   mlc::Figure fig(fmt::format("Leaves a pure tree needs for a linear boundary at angle θ (n = {})", n));
   fig.xlabel("angle of the boundary θ (degrees)").ylabel("leaves of the unpruned tree").legend("top left");
-  fig.line_points(to_vector(angles), to_vector(leaves), "axis-aligned tree on (x_1, x_2)");
+  fig.line_points(angles, leaves, "axis-aligned tree on (x_1, x_2)");
   fig.hline(aug_full.num_leaves(), fmt::format("45°, with x_1 + x_2 and x_2 − x_1 added: {} leaves", aug_full.num_leaves()));
   report.figure(fig, "rotated_boundary",
                 "A boundary along an axis needs 2 leaves; a tilted one is approximated by a staircase whose "
@@ -470,7 +467,6 @@ void rotated_boundary(mlc::Report& report, const mlc::Options& opt) {
 
 void run(const mlc::Options& opt) {
   mlc::Report report(kLesson, opt);
-  fmt::print("Decision trees (seed {}{})\n", opt.seed, opt.quick ? ", quick" : "");
   const auto data = mlc::load_dataset("breast_cancer");
   breast_cancer_splits(report, opt, data);
   one_split(report, opt, data);
@@ -479,7 +475,6 @@ void run(const mlc::Options& opt) {
   instability(report, opt, data);
   rotated_boundary(report, opt);
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/report.hpp"
+#include "mlc/stats.hpp"
 #include "model_evaluation.hpp"
 
 namespace dt = decision_trees;
@@ -39,9 +40,6 @@ const mlc::LessonInfo kLesson = mlc::this_lesson(
     "figures/permutation_importance.svg, figures/shrinkage.svg, figures/label_noise.svg, "
     "figures/label_noise_weight.svg");
 
-Eigen::VectorXd to_vector(const std::vector<double>& v) {
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
 Eigen::VectorXd one_to(std::size_t n) { return Eigen::VectorXd::LinSpaced(static_cast<Eigen::Index>(n), 1, static_cast<double>(n)); }
 std::vector<double> error_of(const std::vector<double>& accuracy) {
   std::vector<double> e;
@@ -154,17 +152,17 @@ void five_splits(mlc::Report& report, const mlc::Options& opt, const mlc::Datase
 void digits_curves(mlc::Report& report, const mlc::Options& opt, const Curves& c) {
   mlc::Figure fig("Digits: test error against the size of the ensemble (one split)");
   fig.xlabel("trees (boosting: rounds of K = 10 trees)").ylabel("test error").logx().logy().legend("top right");
-  fig.line(one_to(c.bagging.size()), to_vector(error_of(c.bagging)), "bagging");
-  fig.line(one_to(c.forest.size()), to_vector(error_of(c.forest)), "random forest");
-  fig.line(one_to(c.adaboost.size()), to_vector(error_of(c.adaboost)), "AdaBoost (SAMME)");
-  fig.line(one_to(c.boosting.size()), to_vector(error_of(c.boosting)), "gradient boosting");
+  fig.line(one_to(c.bagging.size()), mlc::to_vector(error_of(c.bagging)), "bagging");
+  fig.line(one_to(c.forest.size()), mlc::to_vector(error_of(c.forest)), "random forest");
+  fig.line(one_to(c.adaboost.size()), mlc::to_vector(error_of(c.adaboost)), "AdaBoost (SAMME)");
+  fig.line(one_to(c.boosting.size()), mlc::to_vector(error_of(c.boosting)), "gradient boosting");
   report.figure(fig, "error_vs_trees",
                 fmt::format("Test error of split {} as trees are added. Averaging (bagging, forest) converges to a "
                             "floor set by the trees' correlation; boosting keeps reducing bias.", opt.seed));
   mlc::Figure oob("Random forest on digits: out-of-bag against test error (one split)");
   oob.xlabel("trees").ylabel("error").logx().legend("top right");
-  oob.line(one_to(c.oob.size()), to_vector(error_of(c.oob)), "out-of-bag error (training part)");
-  oob.line(one_to(c.forest.size()), to_vector(error_of(c.forest)), "test error");
+  oob.line(one_to(c.oob.size()), mlc::to_vector(error_of(c.oob)), "out-of-bag error (training part)");
+  oob.line(one_to(c.forest.size()), mlc::to_vector(error_of(c.forest)), "test error");
   report.figure(oob, "oob_vs_test",
                 "The OOB estimate (2) uses, for each training row, only the trees that did not see it: with few trees "
                 "it averages fewer votes than the test curve and so sits above it; both settle at the same level.");
@@ -247,8 +245,8 @@ void shrinkage(mlc::Report& report, const mlc::Options& opt, const mlc::Dataset&
   fig.xlabel("boosting round").ylabel("log-loss").logx().logy().legend("bottom left");
   const auto x = one_to(static_cast<std::size_t>(rounds));
   for (double eta : {1.0, 0.1}) {
-    fig.line(x, to_vector(fits[eta].train_loss), fmt::format("train, η = {}", eta), {.dash = true});
-    fig.line(x, to_vector(fits[eta].eval_loss), fmt::format("test, η = {}", eta));
+    fig.line(x, mlc::to_vector(fits[eta].train_loss), fmt::format("train, η = {}", eta), {.dash = true});
+    fig.line(x, mlc::to_vector(fits[eta].eval_loss), fmt::format("test, η = {}", eta));
   }
   report.figure(fig, "shrinkage",
                 "Without shrinkage (η = 1, full Newton steps) the training loss collapses within a few rounds and the "
@@ -325,17 +323,17 @@ void label_noise(mlc::Report& report, const mlc::Options& opt, const mlc::Datase
   }
   mlc::Figure fig("Breast cancer with flipped training labels: test error on clean labels");
   fig.xlabel("fraction of training labels flipped").ylabel("test error").legend("top left");
-  fig.line_points(to_vector(rates), to_vector(ada_err), fmt::format("AdaBoost, {} stumps", ada_params.n_rounds));
-  fig.line_points(to_vector(rates), to_vector(rf_err), fmt::format("random forest, {} trees", rf_params.n_trees));
+  fig.line_points(rates, ada_err, fmt::format("AdaBoost, {} stumps", ada_params.n_rounds));
+  fig.line_points(rates, rf_err, fmt::format("random forest, {} trees", rf_params.n_trees));
   report.figure(fig, "label_noise",
                 "Test error (clean test labels) of AdaBoost and a random forest trained on labels with a fraction "
                 "flipped.");
   // The weight share is not an error: its own figure, against the share under uniform weights.
   mlc::Figure weight("AdaBoost on flipped training labels: share of the final sample weight on the flipped rows");
   weight.xlabel("fraction of training labels flipped").ylabel("share of AdaBoost's sample weight").legend("top left");
-  weight.line_points(to_vector(rates), to_vector(flipped_weight),
+  weight.line_points(rates, flipped_weight,
                      fmt::format("AdaBoost, {} stumps: weight on the flipped rows", ada_params.n_rounds));
-  weight.line(to_vector(rates), to_vector(rates), "uniform weights (share = fraction flipped)", {.dash = true});
+  weight.line(rates, rates, "uniform weights (share = fraction flipped)", {.dash = true});
   report.figure(weight, "label_noise_weight",
                 "Share of AdaBoost's final sample weight (8) carried by the flipped rows, against the fraction flipped; "
                 "dashed: the share the same rows would have under uniform weights.");
@@ -370,7 +368,6 @@ void label_noise(mlc::Report& report, const mlc::Options& opt, const mlc::Datase
 
 void run(const mlc::Options& opt) {
   mlc::Report report(kLesson, opt);
-  fmt::print("Ensembles (seed {}{})\n", opt.seed, opt.quick ? ", quick" : "");
   const auto digits = mlc::load_dataset("digits");
   const auto cancer = mlc::load_dataset("breast_cancer");
   report.section("Digits: five ensembles over the standard splits");
@@ -383,7 +380,6 @@ void run(const mlc::Options& opt) {
   shrinkage(report, opt, cancer);
   label_noise(report, opt, cancer);
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

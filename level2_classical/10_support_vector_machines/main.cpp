@@ -18,6 +18,7 @@
 #include "lesson_identity.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/report.hpp"
+#include "mlc/stats.hpp"
 #include "model_evaluation.hpp"
 #include "support_vector_machines.hpp"
 
@@ -41,10 +42,6 @@ Eigen::VectorXd plus_minus(const Eigen::VectorXi& labels) {  // class 1 -> +1, c
 
 double sign_accuracy(const Eigen::VectorXd& y, const Eigen::VectorXd& pred) {
   return (y.array() == pred.array()).cast<double>().mean();
-}
-
-Eigen::VectorXd to_vector(const std::vector<double>& v) {
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
 }
 
 // Decision regions, the contours f = 0 and f = ±1, and the support vectors circled.
@@ -420,7 +417,7 @@ void run(const mlc::Options& opt) {
                                   {.lambda = lambda, .iterations = pegasos_steps, .record_every = 20, .loss = loss}, rng);
       Eigen::VectorXd steps(static_cast<Eigen::Index>(m.recorded_steps.size()));
       for (Eigen::Index i = 0; i < steps.size(); ++i) steps(i) = static_cast<double>(m.recorded_steps[static_cast<std::size_t>(i)]);
-      conv.line(steps, to_vector(m.recorded_objective), key == "hinge" ? "hinge (raw iterate)" : "log loss (raw iterate)");
+      conv.line(steps, m.recorded_objective, key == "hinge" ? "hinge (raw iterate)" : "log loss (raw iterate)");
       const Eigen::VectorXd margins = y.cwiseProduct(m.decision_function(X));
       const double final_p = svm::primal_objective(m.w, m.b, X, y, lambda, loss);
       // Points that contribute to the gradient at the solution: z < 1 for the hinge; for the
@@ -483,9 +480,9 @@ void run(const mlc::Options& opt) {
     const double best_test = me::accuracy(y_test, m_best.predict(X_test));
     mlc::Figure fig(fmt::format("RBF SVM on {} digits (C = {}): accuracy against γ", n_sub, mlc::num(best.C)));
     fig.xlabel("γ").ylabel("accuracy / fraction").logx().yrange(0, 1.05).legend("bottom left");
-    fig.line_points(to_vector(gammas), to_vector(train_acc), "training accuracy");
-    fig.line_points(to_vector(gammas), to_vector(test_acc), "test accuracy");
-    fig.line_points(to_vector(gammas), to_vector(sv_fraction), "support-vector fraction", {.dash = true});
+    fig.line_points(gammas, train_acc, "training accuracy");
+    fig.line_points(gammas, test_acc, "test accuracy");
+    fig.line_points(gammas, sv_fraction, "support-vector fraction", {.dash = true});
     fig.vline(best.gamma, "chosen γ", {.color = 8, .dash = true});
     report.figure(fig, "gamma_memorization",
                   "As γ grows, K → I: every training point becomes a support vector and is fitted, while test "
@@ -560,10 +557,10 @@ void run(const mlc::Options& opt) {
     const double p_kernel = svm::fitted_exponent(ns, kernel_work);
     mlc::Figure fig("SMO cost against the number of training points (digits, one-vs-rest)");
     fig.xlabel("n").ylabel("count").logx().logy().legend("top left");
-    fig.line_points(to_vector(ns), to_vector(iterations), fmt::format("SMO iterations (slope {})", mlc::num(p_iter, 3)));
-    fig.line_points(to_vector(ns), to_vector(solver_work),
+    fig.line_points(ns, iterations, fmt::format("SMO iterations (slope {})", mlc::num(p_iter, 3)));
+    fig.line_points(ns, solver_work,
                     fmt::format("iterations × n: gradient updates (slope {})", mlc::num(p_work, 3)));
-    fig.line_points(to_vector(ns), to_vector(kernel_work),
+    fig.line_points(ns, kernel_work,
                     fmt::format("n² d: kernel matrix (slope {})", mlc::num(p_kernel, 3)));
     report.figure(fig, "smo_scaling", "Deterministic operation counts of SMO on growing training sets; slopes on "
                                       "log-log axes are the fitted exponents (12). Wall times are in the Timing table.");
@@ -620,7 +617,6 @@ void run(const mlc::Options& opt) {
   }
 
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

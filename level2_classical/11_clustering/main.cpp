@@ -593,7 +593,6 @@ void run(const mlc::Options& opt) {
   init_experiment(report, opt, rng.derive(6));
 
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

@@ -600,7 +600,6 @@ void run(const mlc::Options& opt) {
       perp_result[30].first);
 
   report.write();
-  fmt::print("Report: {}\n", (opt.out / "report.md").string());
 }
 
 }  // namespace

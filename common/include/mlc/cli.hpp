@@ -6,7 +6,8 @@
 //   int main(int argc, char** argv) { return mlc::lesson_main(argc, argv, kLesson, run); }
 //
 // lesson_main parses the flags, creates the output folder (an --out that cannot be created
-// or written is a UsageError), prints the header of the run, calls run(options), and maps
+// or written is a UsageError), prints the header of the run (lesson, title, seed, quick),
+// calls run(options), prints the closing line (wall time, the report's path), and maps
 // exceptions to exit codes: UsageError and DataError -> 2 with the message, any other
 // exception -> 1 ("internal error: ..."), so that no bad input ever ends in a crash.
 #pragma once

@@ -21,6 +21,22 @@
 
 namespace mlc {
 
+// The values of a plotted series: an Eigen vector or vector expression (matrix or array
+// kind), or a std::vector<double>, copied as a column.
+class Values {
+ public:
+  template <class Derived>
+  Values(const Eigen::MatrixBase<Derived>& v) : data_(v) {}  // NOLINT: implicit by design
+  template <class Derived>
+  Values(const Eigen::ArrayBase<Derived>& v) : data_(v.matrix()) {}  // NOLINT
+  Values(const std::vector<double>& v)  // NOLINT
+      : data_(Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()))) {}
+  const Eigen::VectorXd& vector() const { return data_; }
+
+ private:
+  Eigen::VectorXd data_;
+};
+
 struct Style {
   int color = -1;          // index into the palette; -1 = next in turn
   double width = 1.6;      // line width
@@ -43,23 +59,21 @@ class Figure {
   Figure& legend(std::string position);      // gnuplot key position, or "off"
   Figure& equal_axes(bool on = true);        // one unit on x = one unit on y
 
-  // Series. x and y have equal sizes; non-finite values are written as NaN and skipped.
-  Figure& line(const Eigen::VectorXd& x, const Eigen::VectorXd& y, std::string label,
-               Style style = {});
-  Figure& points(const Eigen::VectorXd& x, const Eigen::VectorXd& y, std::string label,
-                 Style style = {});
-  Figure& line_points(const Eigen::VectorXd& x, const Eigen::VectorXd& y, std::string label,
-                      Style style = {});
+  // Series. x and y have equal sizes (Eigen vectors or std::vector<double>); non-finite
+  // values are written as NaN and skipped.
+  Figure& line(const Values& x, const Values& y, std::string label, Style style = {});
+  Figure& points(const Values& x, const Values& y, std::string label, Style style = {});
+  Figure& line_points(const Values& x, const Values& y, std::string label, Style style = {});
   // Scatter of 2-D points (n × 2) with one colour per class label 0..K-1.
   Figure& scatter_classes(const Eigen::MatrixXd& points2d, const Eigen::VectorXi& labels,
                           const std::vector<std::string>& class_names, double point_size = 0.5);
   // Histogram with `bins` equal bins over [min, max] of the values (or the given range);
   // density = true scales it to integrate to one, so a density curve can be overlaid.
-  Figure& histogram(const Eigen::VectorXd& values, int bins, std::string label,
+  Figure& histogram(const Values& values, int bins, std::string label,
                     bool density = true, std::optional<std::pair<double, double>> range = {},
                     Style style = {});
   // Bars at positions 0..m-1 with text tick labels.
-  Figure& bars(const std::vector<std::string>& names, const Eigen::VectorXd& heights,
+  Figure& bars(const std::vector<std::string>& names, const Values& heights,
                std::string label, Style style = {});
   // A heat map of z (rows along y from y_lo to y_hi, columns along x from x_lo to x_hi).
   Figure& heatmap(const Eigen::MatrixXd& z, double x_lo, double x_hi, double y_lo, double y_hi,

@@ -55,6 +55,10 @@ class Report {
   void figure(const Figure& figure, const std::string& name, const std::string& caption);
 
   void metric(const std::string& name, double value);
+  // Records the metric and returns its value formatted with `sig` significant digits
+  // (num()), for the prose: a sentence built from quote() can state only measured numbers.
+  //   report.text(fmt::format("Newton needs {} iterations.", report.quote("newton.iterations", k)));
+  std::string quote(const std::string& name, double value, int sig = 4);
   void metric(const std::string& name, const std::vector<double>& values);
   void metric(const std::string& name, const Eigen::VectorXd& values);
   bool has_metric(const std::string& name) const;

@@ -16,4 +16,9 @@ double mean(const Eigen::Ref<const Eigen::VectorXd>& values);
 double sample_sd(const std::vector<double>& values);
 double sample_sd(const Eigen::Ref<const Eigen::VectorXd>& values);
 
+// Values collected in a std::vector, copied into an Eigen vector (mlc::Figure takes either).
+inline Eigen::VectorXd to_vector(const std::vector<double>& values) {
+  return Eigen::Map<const Eigen::VectorXd>(values.data(), static_cast<Eigen::Index>(values.size()));
+}
+
 }  // namespace mlc
