@@ -27,6 +27,27 @@ expect_usage_error "already lesson 1.4" 2 gradient_descent
 expect_usage_error "a later level" 2 early_lesson --builds-on mlp_backprop
 cmp -s "$root/catalog.txt" "$repo/catalog.txt" || fail "a refused request changed catalog.txt"
 
+# A planned lesson (catalog line, no folder yet): the folder comes from its catalog line,
+# the catalog stays as it is, the level README's row links the notes and reads "draft".
+planned=$(cd "$repo" && awk '$1 ~ /^[1-6]\.[0-9]+$/ { print $1, $2 }' catalog.txt |
+  while read -r number id; do
+    ls -d level"${number%%.*}"_*/"$(printf %02d "${number#*.}")_$id" >/dev/null 2>&1 || echo "$number $id"
+  done | tail -1)
+if [ -n "$planned" ]; then
+  read -r number id <<<"$planned"
+  expect_usage_error "which gives its title" "${number%%.*}" "$id" --title "Another title"
+  "$repo/learn" new "${number%%.*}" "$id" >"$tmp/planned.log" || fail "./learn new ${number%%.*} $id (planned) failed"
+  cmp -s "$root/catalog.txt" "$repo/catalog.txt" || fail "scaffolding planned lesson $number changed catalog.txt"
+  planned_dir=$(cd "$repo" && ls -d level"${number%%.*}"_*/"$(printf %02d "${number#*.}")_$id")
+  grep -q "^# $number " "$repo/$planned_dir/NOTES.md" || fail "$planned_dir/NOTES.md is not titled '# $number ...'"
+  readme="$repo/${planned_dir%%/*}/README.md"
+  row=$(grep -c "^| $number | \[$id\](${planned_dir#*/}/NOTES.md) |" "$readme" || true)
+  [ "$row" = 1 ] || fail "the level README has $row linked rows for $number (expected 1)"
+  echo "ok: planned lesson $number $id scaffolded from its catalog line"
+  rm -rf "${repo:?}/$planned_dir"
+  cp "$root/${planned_dir%%/*}/README.md" "$readme"
+fi
+
 "$repo/learn" new 2 scaffold_check --title "A scaffolded lesson" --builds-on model_evaluation >"$tmp/new.log"
 folder="$repo/level2_classical/13_scaffold_check"
 for f in CMakeLists.txt scaffold_check.hpp scaffold_check.cpp main.cpp test.cpp NOTES.md; do
