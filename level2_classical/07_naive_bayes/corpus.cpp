@@ -1,6 +1,7 @@
 // Lesson 2.7 naive_bayes: the text side. A strict reader for the tiny-shakespeare layout
 // ("NAME:" line, the lines spoken, a blank line), a tokenizer and bag-of-words counts.
 // The only file I/O of the library; the models themselves are in naive_bayes.cpp.
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <istream>
@@ -81,6 +82,26 @@ std::vector<std::string> tokenize(std::string_view text) {
   return tokens;
 }
 
+LabelledDocuments speaker_documents(const std::vector<Speech>& speeches,
+                                    const std::vector<std::string>& speakers) {
+  LabelledDocuments out;
+  std::vector<int> labels;
+  for (const Speech& speech : speeches) {
+    const auto it = std::find(speakers.begin(), speakers.end(), speech.speaker);
+    if (it == speakers.end()) continue;
+    auto tokens = tokenize(speech.text);
+    if (tokens.empty()) {
+      ++out.dropped_empty;
+      continue;
+    }
+    out.documents.push_back(std::move(tokens));
+    labels.push_back(static_cast<int>(it - speakers.begin()));
+  }
+  out.labels = Eigen::Map<const Eigen::VectorXi>(labels.data(),
+                                                 static_cast<Eigen::Index>(labels.size()));
+  return out;
+}
+
 Vocabulary build_vocabulary(const std::vector<std::vector<std::string>>& documents) {
   Vocabulary v;
   for (const auto& doc : documents) {
@@ -110,6 +131,31 @@ CountMatrix count_matrix(const std::vector<std::vector<std::string>>& documents,
   X.makeCompressed();
   if (out_of_vocabulary) *out_of_vocabulary = oov;
   return X;
+}
+
+Passages cut_passages(const std::vector<std::vector<std::string>>& documents,
+                      const Eigen::VectorXi& labels, int num_classes, int length) {
+  mlc::require(static_cast<Eigen::Index>(documents.size()) == labels.size(), "cut_passages",
+               fmt::format("{} documents, {} labels", documents.size(), labels.size()));
+  mlc::require(length >= 1, "cut_passages", fmt::format("length {} must be at least 1", length));
+  Passages out;
+  std::vector<int> classes;
+  const auto L = static_cast<std::size_t>(length);
+  for (int c = 0; c < num_classes; ++c) {
+    std::vector<std::string> stream;
+    for (Eigen::Index i = 0; i < labels.size(); ++i) {
+      const auto& doc = documents[static_cast<std::size_t>(i)];
+      if (labels(i) == c) stream.insert(stream.end(), doc.begin(), doc.end());
+    }
+    for (std::size_t b = 0; b + L <= stream.size(); b += L) {
+      out.documents.emplace_back(stream.begin() + static_cast<long>(b),
+                                 stream.begin() + static_cast<long>(b + L));
+      classes.push_back(c);
+    }
+  }
+  out.labels = Eigen::Map<const Eigen::VectorXi>(classes.data(),
+                                                 static_cast<Eigen::Index>(classes.size()));
+  return out;
 }
 
 }  // namespace naive_bayes

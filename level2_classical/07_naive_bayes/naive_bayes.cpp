@@ -3,6 +3,7 @@
 // words) are in corpus.cpp.
 #include "naive_bayes.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -11,7 +12,9 @@
 #include <fmt/format.h>
 #include <Eigen/Eigenvalues>
 
+#include "mlc/data.hpp"
 #include "mlc/error.hpp"
+#include "mlc/rng.hpp"
 #include "model_evaluation.hpp"
 
 namespace naive_bayes {
@@ -263,6 +266,83 @@ Eigen::MatrixXd pca_rotation_transform(const PcaRotation& pca, const Eigen::Matr
       X.cols() == pca.mean.size(), "pca_rotation_transform",
       fmt::format("X has {} columns, the rotation was fitted on {}", X.cols(), pca.mean.size()));
   return (X.rowwise() - pca.mean) * pca.rotation;
+}
+
+// ---- Measurements of the experiments -------------------------------------------------------
+
+Vetoes zero_count_vetoes(const Eigen::MatrixXd& J, const Eigen::VectorXi& y) {
+  mlc::require(y.size() == J.rows(), "zero_count_vetoes",
+               fmt::format("{} labels for {} rows of scores", y.size(), J.rows()));
+  mlc::require(y.size() == 0 || (y.minCoeff() >= 0 && y.maxCoeff() < J.cols()),
+               "zero_count_vetoes", "a label is outside 0..K-1");
+  const Eigen::MatrixXd P = posterior(J);
+  Vetoes v;
+  for (Eigen::Index i = 0; i < J.rows(); ++i) {
+    const Eigen::Index vetoed = (J.row(i).array() == -kInf).count();
+    v.some_class += vetoed > 0;
+    v.all_classes += vetoed == J.cols();
+    v.true_class += J(i, y(i)) == -kInf;
+    v.true_posterior_zero += vetoed < J.cols() && P(i, y(i)) == 0.0;
+  }
+  const double n = static_cast<double>(J.rows());
+  return {v.some_class / n, v.true_class / n, v.all_classes / n, v.true_posterior_zero / n};
+}
+
+std::vector<std::string> indicative_words(const MultinomialNB& model, const Vocabulary& vocabulary,
+                                          int c, double min_count, std::size_t top) {
+  const Eigen::Index K = model.log_theta.rows();
+  mlc::require(K >= 2 && c >= 0 && c < K, "indicative_words",
+               fmt::format("class {} of {} (need at least two classes)", c, K));
+  mlc::require(model.log_theta.cols() == vocabulary.size(), "indicative_words",
+               "the model and the vocabulary differ in size");
+  const Eigen::MatrixXd theta = exp_exact(model.log_theta);
+  std::vector<std::pair<double, Eigen::Index>> score;
+  for (Eigen::Index w = 0; w < vocabulary.size(); ++w) {
+    if (model.counts(c, w) < min_count) continue;
+    const double rest = (theta.col(w).sum() - theta(c, w)) / static_cast<double>(K - 1);
+    score.emplace_back(model.log_theta(c, w) - std::log(rest), w);
+  }
+  std::sort(score.begin(), score.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::vector<std::string> words;
+  for (std::size_t k = 0; k < std::min(top, score.size()); ++k) {
+    words.push_back(vocabulary.words[static_cast<std::size_t>(score[k].second)]);
+  }
+  return words;
+}
+
+double select_alpha_by_cv(const std::vector<std::vector<std::string>>& documents,
+                          const Eigen::VectorXi& y, int num_classes,
+                          const std::vector<double>& alphas, int folds, mlc::Rng& rng) {
+  mlc::require(!alphas.empty(), "select_alpha_by_cv", "empty grid of α");
+  mlc::require(static_cast<Eigen::Index>(documents.size()) == y.size(), "select_alpha_by_cv",
+               fmt::format("{} documents, {} labels", documents.size(), y.size()));
+  std::vector<double> accuracy(alphas.size(), 0.0);
+  for (const auto& held_out : mlc::stratified_kfold_indices(y, folds, rng)) {
+    const auto part = [&](const std::vector<Eigen::Index>& rows,
+                          std::vector<std::vector<std::string>>& docs) {
+      Eigen::VectorXi labels(static_cast<Eigen::Index>(rows.size()));
+      for (std::size_t k = 0; k < rows.size(); ++k) {
+        docs.push_back(documents[static_cast<std::size_t>(rows[k])]);
+        labels(static_cast<Eigen::Index>(k)) = y(rows[k]);
+      }
+      return labels;
+    };
+    std::vector<std::vector<std::string>> fit_docs, score_docs;
+    const Eigen::VectorXi y_fit = part(mlc::complement(held_out, y.size()), fit_docs);
+    const Eigen::VectorXi y_score = part(held_out, score_docs);
+    const Vocabulary vocabulary = build_vocabulary(fit_docs);  // the fold's own vocabulary
+    const CountMatrix X_fit = count_matrix(fit_docs, vocabulary);
+    const CountMatrix X_score = count_matrix(score_docs, vocabulary);
+    for (std::size_t a = 0; a < alphas.size(); ++a) {
+      const MultinomialNB model = multinomial_nb_fit(X_fit, y_fit, num_classes, alphas[a]);
+      const Eigen::VectorXi pred = predict(multinomial_joint_log_likelihood(model, X_score));
+      accuracy[a] += model_evaluation::accuracy(y_score, pred) / folds;
+    }
+  }
+  return alphas[static_cast<std::size_t>(std::max_element(accuracy.begin(), accuracy.end()) -
+                                         accuracy.begin())];
 }
 
 }  // namespace naive_bayes

@@ -32,6 +32,10 @@
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
 
+namespace mlc {
+class Rng;
+}  // namespace mlc
+
 namespace naive_bayes {
 
 // Word counts: n documents × V vocabulary words, row-major so that a document is a row.
@@ -130,6 +134,17 @@ std::vector<Speech> read_speeches(std::istream& in, const std::string& source);
 // ("Know't" -> "know't", "'tis" -> "tis"); everything else separates tokens.
 std::vector<std::string> tokenize(std::string_view text);
 
+// The speeches of the given speakers as labelled documents, in file order: the tokens of each
+// speech whose speaker is in `speakers` (label = its position there); speeches without a word
+// are dropped and counted.
+struct LabelledDocuments {
+  std::vector<std::vector<std::string>> documents;
+  Eigen::VectorXi labels;
+  long dropped_empty = 0;
+};
+LabelledDocuments speaker_documents(const std::vector<Speech>& speeches,
+                                    const std::vector<std::string>& speakers);
+
 // Vocabulary: word -> column, words numbered in order of first appearance.
 struct Vocabulary {
   std::unordered_map<std::string, Eigen::Index> index;
@@ -142,5 +157,39 @@ Vocabulary build_vocabulary(const std::vector<std::vector<std::string>>& documen
 // *out_of_vocabulary when given).
 CountMatrix count_matrix(const std::vector<std::vector<std::string>>& documents,
                          const Vocabulary& vocabulary, long* out_of_vocabulary = nullptr);
+
+// ---- Measurements of the experiments -------------------------------------------------------
+
+// Zero-count vetoes of unsmoothed scores J [n × K] (a class vetoed: J = −inf) against the true
+// labels y [n]: the fractions of the rows where some class, the true class or every class is
+// vetoed, and where the true class's posterior is exactly 0 while some class keeps a finite
+// score (the document is misclassified for certain).
+struct Vetoes {
+  double some_class = 0, true_class = 0, all_classes = 0, true_posterior_zero = 0;
+};
+Vetoes zero_count_vetoes(const Eigen::MatrixXd& joint_log_likelihood, const Eigen::VectorXi& y);
+
+// The `top` words most indicative of class c: the largest log θ_cw − log mean_{k≠c} θ_kw among
+// the words counted at least min_count times in c's training documents; ties to the lower word
+// index. Needs K ≥ 2 and a smoothed model (θ > 0).
+std::vector<std::string> indicative_words(const MultinomialNB& model, const Vocabulary& vocabulary,
+                                          int c, double min_count = 5, std::size_t top = 8);
+
+// Passages of exactly `length` tokens: the documents of each class 0..K-1 concatenated in order
+// and cut into consecutive pieces (a shorter rest is dropped); labels(i) is the class of piece i.
+struct Passages {
+  std::vector<std::vector<std::string>> documents;
+  Eigen::VectorXi labels;
+};
+Passages cut_passages(const std::vector<std::vector<std::string>>& documents,
+                      const Eigen::VectorXi& labels, int num_classes, int length);
+
+// The smoothing α of `alphas` chosen by stratified k-fold cross-validation on (documents, y):
+// every fold builds its own vocabulary from its training part, fits (5) for each α and scores
+// the accuracy on its held-out part; the α with the largest mean accuracy wins (the first on
+// ties). The held-out data of an outer split never enters.
+double select_alpha_by_cv(const std::vector<std::vector<std::string>>& documents,
+                          const Eigen::VectorXi& y, int num_classes,
+                          const std::vector<double>& alphas, int folds, mlc::Rng& rng);
 
 }  // namespace naive_bayes

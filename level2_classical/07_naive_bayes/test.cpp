@@ -5,6 +5,7 @@
 // the three failure modes of the report reproduced on small data.
 #include "naive_bayes.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -465,6 +466,84 @@ TEST(GaussianNB, VarianceFloorKeepsAConstantFeatureFinite) {
   EXPECT_GT(model.epsilon, 0.0);
   EXPECT_TRUE(nb::gaussian_joint_log_likelihood(model, b.X).allFinite());
   EXPECT_THROW(nb::gaussian_nb_fit(b.X, b.y, 3, 0.0), std::invalid_argument);  // no floor: σ² = 0
+}
+
+// ---- 4. Measurements the program reports ---------------------------------------------------
+
+TEST(Measurements, ZeroCountVetoesCountedRowByRow) {
+  // Row 0: nothing vetoed. Row 1: the true class vetoed, another survives (posterior exactly 0).
+  // Row 2: every class vetoed (0/0). Row 3: only a wrong class vetoed.
+  MatrixXd J(4, 3);
+  J << 0, -1, -2, -kInf, -1, -2, -kInf, -kInf, -kInf, -1, -kInf, -3;
+  const VectorXi y = (VectorXi(4) << 0, 0, 1, 0).finished();
+  const nb::Vetoes v = nb::zero_count_vetoes(J, y);
+  EXPECT_DOUBLE_EQ(v.some_class, 0.75);
+  EXPECT_DOUBLE_EQ(v.true_class, 0.5);
+  EXPECT_DOUBLE_EQ(v.all_classes, 0.25);
+  EXPECT_DOUBLE_EQ(v.true_posterior_zero, 0.25);
+  EXPECT_THROW(nb::zero_count_vetoes(J, (VectorXi(4) << 0, 0, 3, 0).finished()),
+               std::invalid_argument);
+}
+
+TEST(Measurements, IndicativeWordsRankAClassOwnWordFirst) {
+  // θ (α = 1, V = 4): class 0 apple .4 banana .2 the .3 cherry .1; class 1 the reverse for
+  // apple and cherry. "banana" is said once per class, below min_count = 2.
+  const auto docs = split_words({"apple apple apple banana the the",
+                                 "cherry cherry cherry the the banana"});
+  const nb::Vocabulary vocab = nb::build_vocabulary(docs);
+  const auto model =
+      nb::multinomial_nb_fit(nb::count_matrix(docs, vocab), (VectorXi(2) << 0, 1).finished(), 2);
+  EXPECT_EQ(nb::indicative_words(model, vocab, 0, 2, 8), (std::vector<std::string>{"apple", "the"}));
+  EXPECT_EQ(nb::indicative_words(model, vocab, 1, 2, 1), (std::vector<std::string>{"cherry"}));
+  EXPECT_THROW(nb::indicative_words(model, vocab, 2), std::invalid_argument);
+}
+
+TEST(Corpus, SpeakerDocumentsKeepTheChosenSpeakersInFileOrder) {
+  const std::vector<nb::Speech> speeches{{"A", "Good morrow, sir.", 1},
+                                         {"B", "Ay.", 3},
+                                         {"C", "-- !", 5},  // no word: dropped
+                                         {"A", "Farewell", 7},
+                                         {"D", "Not chosen", 9}};
+  const nb::LabelledDocuments docs = nb::speaker_documents(speeches, {"C", "A", "B"});
+  const std::vector<std::vector<std::string>> expected{
+      {"good", "morrow", "sir"}, {"ay"}, {"farewell"}};
+  EXPECT_EQ(docs.documents, expected);
+  EXPECT_EQ(docs.labels, (VectorXi(3) << 1, 2, 1).finished());
+  EXPECT_EQ(docs.dropped_empty, 1);
+}
+
+TEST(Measurements, PassagesConcatenateEachClassAndDropTheRest) {
+  const auto docs = split_words({"a b c", "d e", "f g h i", "j"});
+  const nb::Passages p = nb::cut_passages(docs, (VectorXi(4) << 0, 1, 0, 1).finished(), 2, 2);
+  // class 0: a b c f g h i -> [a b] [c f] [g h] (i dropped); class 1: d e j -> [d e]
+  const std::vector<std::vector<std::string>> expected{
+      {"a", "b"}, {"c", "f"}, {"g", "h"}, {"d", "e"}};
+  EXPECT_EQ(p.documents, expected);
+  EXPECT_EQ(p.labels, (VectorXi(4) << 0, 0, 0, 1).finished());
+  EXPECT_TRUE(nb::cut_passages(docs, (VectorXi(4) << 0, 1, 0, 1).finished(), 2, 10)
+                  .documents.empty());
+  EXPECT_THROW(nb::cut_passages(docs, (VectorXi(4) << 0, 1, 0, 1).finished(), 2, 0),
+               std::invalid_argument);
+}
+
+TEST(Measurements, CrossValidatedAlphaComesFromTheGridAndIsReproducible) {
+  // Two classes with their own words and a few shared ones; 10 documents each.
+  std::vector<std::string> text;
+  VectorXi y(20);
+  for (int i = 0; i < 20; ++i) {
+    y(i) = i % 2;
+    text.push_back(y(i) == 0 ? "sun sea sand the a" : "rain snow wind the a");
+    if (i % 3 == 0) text.back() += y(i) == 0 ? " wind" : " sea";
+  }
+  const auto docs = split_words(text);
+  const std::vector<double> grid{1e-3, 0.1, 1.0, 10.0};
+  mlc::Rng a(5), b(5);
+  const double chosen = nb::select_alpha_by_cv(docs, y, 2, grid, 5, a);
+  EXPECT_NE(std::find(grid.begin(), grid.end(), chosen), grid.end());
+  EXPECT_EQ(nb::select_alpha_by_cv(docs, y, 2, grid, 5, b), chosen);
+  mlc::Rng c(5);
+  EXPECT_EQ(nb::select_alpha_by_cv(docs, y, 2, {0.5}, 5, c), 0.5);
+  EXPECT_THROW(nb::select_alpha_by_cv(docs, y, 2, {}, 5, c), std::invalid_argument);
 }
 
 }  // namespace
