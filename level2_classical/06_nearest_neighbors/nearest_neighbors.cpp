@@ -422,7 +422,7 @@ Eigen::VectorXi leave_one_out_predictions(const Eigen::MatrixXd& X, const Eigen:
 
 KSelection select_k_by_cv(const Eigen::MatrixXd& X, const Eigen::VectorXi& y, int num_classes,
                           const std::vector<int>& candidates, int folds, std::uint64_t seed,
-                          Weighting weighting) {
+                          Weighting weighting, bool standardize_in_fold) {
   mlc::require(!candidates.empty(), "select_k_by_cv", "need at least one candidate k");
   KSelection sel;
   sel.candidates = candidates;
@@ -435,7 +435,7 @@ KSelection select_k_by_cv(const Eigen::MatrixXd& X, const Eigen::VectorXi& y, in
       knn.fit(X_train, y_train, num_classes);
       return knn.predict(X_test);
     };
-    const auto cv = model_evaluation::cross_validate(X, y, model, folds, rng, true);
+    const auto cv = model_evaluation::cross_validate(X, y, model, folds, rng, standardize_in_fold);
     sel.cv_accuracy.push_back(cv.mean);
     sel.cv_sd.push_back(cv.sd);
     if (cv.mean > best) {

@@ -187,8 +187,10 @@ Eigen::VectorXi leave_one_out_predictions(const Eigen::MatrixXd& X, const Eigen:
                                           Weighting weighting = Weighting::uniform);
 
 // k chosen by stratified `folds`-fold cross-validated accuracy on (X, y), with the folds of
-// model_evaluation::cross_validate (standardized inside each fold). Ties in CV accuracy go
-// to the smaller k. cv_accuracy(j) belongs to candidates[j].
+// model_evaluation::cross_validate drawn from Rng(seed), the same folds for every k
+// (standardized inside each fold unless standardize_in_fold is false: features already on one
+// scale). Ties in CV accuracy go to the first candidate listed. cv_accuracy(j) belongs to
+// candidates[j].
 struct KSelection {
   int best_k = 0;
   std::vector<int> candidates;
@@ -196,7 +198,8 @@ struct KSelection {
 };
 KSelection select_k_by_cv(const Eigen::MatrixXd& X, const Eigen::VectorXi& y, int num_classes,
                           const std::vector<int>& candidates, int folds, std::uint64_t seed,
-                          Weighting weighting = Weighting::uniform);
+                          Weighting weighting = Weighting::uniform,
+                          bool standardize_in_fold = true);
 
 // ---- The curse of dimensionality ----------------------------------------------------------
 

@@ -281,6 +281,37 @@ TEST(SelectK, SeparableBlobsChooseTheSmallestKOnATie) {
   EXPECT_EQ(sel.best_k, 3);  // all tie at 1.0: the first candidate listed wins
 }
 
+TEST(SelectK, WithoutScalingEqualsCrossValidateOnTheRawFeatures) {
+  // One informative feature and one noise feature on a 100× larger scale: the scaler changes
+  // the metric, so the unscaled selection must reproduce cross_validate without it, fold for fold.
+  mlc::Rng rng(13);
+  const Eigen::Index n = 90;
+  MatrixXd X(n, 2);
+  VectorXi y(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    y(i) = static_cast<int>(i % 3);
+    X(i, 0) = y(i) + rng.normal(0.0, 0.4);
+    X(i, 1) = rng.normal(0.0, 100.0);
+  }
+  const std::vector<int> ks{1, 5, 9};
+  const nn::KSelection raw =
+      nn::select_k_by_cv(X, y, 3, ks, 3, 77, nn::Weighting::uniform, /*standardize_in_fold=*/false);
+  const nn::KSelection scaled = nn::select_k_by_cv(X, y, 3, ks, 3, 77);
+  for (std::size_t j = 0; j < ks.size(); ++j) {
+    mlc::Rng fold_rng(77);
+    const auto cv = me::cross_validate(
+        X, y,
+        [&](const MatrixXd& Xa, const VectorXi& ya, const MatrixXd& Xb) {
+          nn::KnnClassifier knn(ks[j]);
+          knn.fit(Xa, ya, 3);
+          return knn.predict(Xb);
+        },
+        3, fold_rng, /*standardize_in_fold=*/false);
+    EXPECT_EQ(raw.cv_accuracy[j], cv.mean) << "k = " << ks[j];
+  }
+  EXPECT_NE(raw.cv_accuracy, scaled.cv_accuracy);
+}
+
 TEST(KnnClassifier, DigitsOneSplitAboveNinetyFivePercent) {
   // 3-NN on one standard split of digits (1347 train, 450 test points). A library's k-NN
   // reaches ~0.97–0.98 on this protocol; 0.95 is far below any correct implementation.
