@@ -471,3 +471,25 @@ TEST(Inputs, RejectsBadShapesSizesAndLabels) {
                std::invalid_argument);
   EXPECT_THROW(mb::relu_interpolant(VectorXd::Zero(3), VectorXd::Zero(3)), std::invalid_argument);
 }
+
+// ---- 7. The program ------------------------------------------------------------------------
+
+TEST(Program, QuickRunReportsTheFailureModesItClaims) {
+  mlc::testing::TempDir dir;
+  const auto run = mlc::testing::run_lesson({"--quick", "--out", dir.str()});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto m = mlc::testing::read_metrics(dir.path());
+  EXPECT_LT(m.at("gradcheck.max_relative_error"), 1e-6);
+  EXPECT_NEAR(m.at("xor.linear.final_loss"), std::log(2.0), 1e-4);
+  EXPECT_LE(m.at("xor.linear.best_accuracy"), 0.75);
+  EXPECT_EQ(m.at("xor.width_1.failure_fraction"), 1.0);
+  EXPECT_EQ(m.at("xor.width_4.failure_fraction"), 0.0);
+  EXPECT_EQ(m.at("symmetry.constant.spread_after"), 0.0);
+  EXPECT_LE(m.at("symmetry.constant.accuracy"), 0.75);
+  EXPECT_EQ(m.at("symmetry.random.accuracy"), 1.0);
+  EXPECT_GT(m.at("spirals.width_32.test_accuracy"), m.at("spirals.width_2.test_accuracy") + 0.2);
+  EXPECT_LT(m.at("fit.width_16.best_mse"), 0.25 * m.at("fit.width_1.best_mse"));
+  EXPECT_EQ(m.at("learning_rate.eta_3.diverged"), 1.0);
+  EXPECT_EQ(m.at("learning_rate.eta_0.01.diverged"), 0.0);
+  EXPECT_GT(m.at("digits.mlp.test_accuracy"), 0.85);
+}
