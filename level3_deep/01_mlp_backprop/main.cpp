@@ -226,6 +226,7 @@ struct XorResult {
   std::map<Index, int> failures;  // width -> seeds that end below accuracy 1
   double stuck_loss;              // mean final loss of the failed width-2 runs
   double stuck_accuracy;          // their mean accuracy
+  double stuck_undecided;         // their mean number of points at probability 0.5 ± 0.05
   int seeds;
 };
 
@@ -234,8 +235,8 @@ XorResult xor_experiment(mlc::Report& report, const Settings& s, const mlc::Rng&
   const Xor data;
   const mb::TrainOptions options{.epochs = s.xor_epochs, .learning_rate = kXorRate};
   mlc::Rng unused(0);  // full-batch training draws nothing
-  XorResult result{0.0, 0.0, {}, std::nan(""), std::nan(""), s.xor_seeds};
-  std::vector<double> linear_loss, linear_acc, stuck, stuck_acc;
+  XorResult result{0.0, 0.0, {}, std::nan(""), std::nan(""), std::nan(""), s.xor_seeds};
+  std::vector<double> linear_loss, linear_acc, stuck, stuck_acc, undecided;
   std::vector<std::string> names;
   std::vector<double> fractions;
   std::vector<std::vector<std::string>> rows;
@@ -262,6 +263,9 @@ XorResult xor_experiment(mlc::Report& report, const Settings& s, const mlc::Rng&
       if (h == 2 && !ok) {
         stuck.push_back(trace.loss.back());
         stuck_acc.push_back(acc);
+        // Points the stuck network leaves undecided: probability of class 1 within 0.5 ± 0.05.
+        const MatrixXd P = mb::softmax(net.forward(data.X));
+        undecided.push_back(static_cast<double>(((P.col(1).array() - 0.5).abs() < 0.05).count()));
       }
       if (h == 2 && !ok && stuck_trace.loss.empty()) stuck_trace = trace;
       if (h == 2 && ok && solved_trace.loss.empty()) solved_trace = trace;
@@ -276,6 +280,7 @@ XorResult xor_experiment(mlc::Report& report, const Settings& s, const mlc::Rng&
   if (!stuck.empty()) {
     result.stuck_loss = mlc::mean(stuck);
     result.stuck_accuracy = mlc::mean(stuck_acc);
+    result.stuck_undecided = mlc::mean(undecided);
   }
   report.text(fmt::format(
       "The four points (±1, ±1), label 1 when the signs differ, trained by full-batch gradient "
@@ -306,6 +311,7 @@ XorResult xor_experiment(mlc::Report& report, const Settings& s, const mlc::Rng&
   }
   report.metric("xor.width_2.stuck_loss", result.stuck_loss);
   report.metric("xor.width_2.stuck_accuracy", result.stuck_accuracy);
+  report.metric("xor.width_2.stuck_undecided_points", result.stuck_undecided);
   return result;
 }
 
@@ -701,19 +707,22 @@ void failure_modes(mlc::Report& report, const XorResult& x, const SymmetryResult
               "(−1,1) on the same side; by symmetry the cross-entropy optimum is w = 0",
        .mitigation = fmt::format("one hidden layer: with {} tanh units {} of {} seeds fail", widest,
                                  x.failures.at(widest), x.seeds)});
-  report.failure_mode({.name = "XOR with 2 hidden units gets stuck for some seeds",
-                       .trigger = fmt::format(
-                           "the 2-2-2 tanh network on XOR from {} random initializations", x.seeds),
-                       .symptom = fmt::format("{} of {} runs end below accuracy 1, at a mean loss "
-                                              "of {} (log(2)/2 = 0.3466) and mean accuracy {}",
-                                              f2, x.seeds, mlc::num(x.stuck_loss, 4),
-                                              mlc::num(x.stuck_accuracy, 3)),
-                       .why = "two units are just enough to represent XOR, with nothing to spare: "
-                              "from some starts the units commit to fitting two of the points with "
-                              "certainty and gradient descent settles where the other two sit at "
-                              "probability 1/2, a local minimum or a very flat region of the loss",
-                       .mitigation = fmt::format("more width: {} of {} seeds fail with {} units",
-                                                 x.failures.at(widest), x.seeds, widest)});
+  report.failure_mode(
+      {.name = "XOR with 2 hidden units gets stuck for some seeds",
+       .trigger =
+           fmt::format("the 2-2-2 tanh network on XOR from {} random initializations", x.seeds),
+       .symptom = fmt::format(
+           "{} of {} runs end below accuracy 1, at a mean loss "
+           "of {} (log(2)/2 = 0.3466) and mean accuracy {}, with on average {} of the 4 points "
+           "at probability 0.5 ± 0.05",
+           f2, x.seeds, mlc::num(x.stuck_loss, 4), mlc::num(x.stuck_accuracy, 3),
+           mlc::num(x.stuck_undecided, 3)),
+       .why = "two units are just enough to represent XOR, with nothing to spare: "
+              "from some starts the units commit to fitting two of the points with "
+              "certainty and gradient descent settles where the other two sit at "
+              "probability 1/2, a local minimum or a very flat region of the loss",
+       .mitigation = fmt::format("more width: {} of {} seeds fail with {} units",
+                                 x.failures.at(widest), x.seeds, widest)});
   report.failure_mode(
       {.name = "Too large a learning rate diverges",
        .trigger = fmt::format("plain gradient descent with step {} on the 1-16-1 tanh regression",

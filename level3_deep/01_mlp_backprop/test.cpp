@@ -484,6 +484,9 @@ TEST(Program, QuickRunReportsTheFailureModesItClaims) {
   EXPECT_LE(m.at("xor.linear.best_accuracy"), 0.75);
   EXPECT_EQ(m.at("xor.width_1.failure_fraction"), 1.0);
   EXPECT_EQ(m.at("xor.width_4.failure_fraction"), 0.0);
+  ASSERT_GT(m.at("xor.width_2.failure_fraction"), 0.0);
+  EXPECT_NEAR(m.at("xor.width_2.stuck_loss"), std::log(2.0) / 2.0, 0.01);  // two points at 1/2
+  EXPECT_GE(m.at("xor.width_2.stuck_undecided_points"), 1.0);
   EXPECT_EQ(m.at("symmetry.constant.spread_after"), 0.0);
   EXPECT_LE(m.at("symmetry.constant.accuracy"), 0.75);
   EXPECT_EQ(m.at("symmetry.random.accuracy"), 1.0);
