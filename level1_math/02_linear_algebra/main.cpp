@@ -2,11 +2,20 @@
 // the one-sided Jacobi SVD written from scratch, checked against Eigen, and pushed to the
 // condition numbers where each one loses its digits.
 //
+// Experiments (each a section of report.md):
+//   1. every factorization against Eigen on a random and a κ = 1e10 matrix;
+//   2. the cost of each in flops;
+//   3. loss of orthogonality of CGS, MGS, CGS twice and Householder against κ;
+//   4. least squares by normal equations, QR and SVD: backward and forward error against κ;
+//   5. convergence of power iteration and of the Jacobi sweeps;
+//   6. Hilbert matrices; failure modes: a tiny pivot, growth 2^(n-1), CGS collapse, Läuchli,
+//      normal equations on Hilbert matrices, power iteration with |λ₁| = |λ₂|.
 // Follows Golub & Van Loan, Matrix Computations (4th ed.), ch. 3-5 and 8; Higham, Accuracy
 // and Stability of Numerical Algorithms (2nd ed.), ch. 9, 19, 20. Equations: NOTES.md.
 // Run: ./learn run linear_algebra [--quick] [--seed N] [--out DIR]
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -14,17 +23,24 @@
 #include <fmt/format.h>
 #include <Eigen/Dense>
 
-#include "linear_algebra.hpp"
 #include "lesson_identity.hpp"
+#include "linear_algebra.hpp"
 #include "mlc/cli.hpp"
 #include "mlc/plot.hpp"
 #include "mlc/report.hpp"
 #include "mlc/rng.hpp"
+#include "mlc/stats.hpp"
 #include "mlc/timer.hpp"
 
 namespace la = linear_algebra;
 
 namespace {
+
+using Eigen::Index;
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+using mlc::num;
+using Rows = std::vector<std::vector<std::string>>;
 
 const mlc::LessonInfo kLesson = mlc::this_lesson(
     "LU with partial pivoting, Cholesky, classical and modified Gram-Schmidt, Householder QR, "
@@ -41,12 +57,22 @@ const mlc::LessonInfo kLesson = mlc::this_lesson(
 constexpr double u = std::numeric_limits<double>::epsilon() / 2;  // unit roundoff
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-double rel(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
-  return (a - b).norm() / b.norm();
+// ‖a - b‖ / ‖b‖ (Frobenius for matrices): a relative error. Products are evaluated first.
+template <class A, class B>
+double rel(const A& a, const B& b) {
+  const auto ae = a.eval();
+  const auto be = b.eval();
+  return (ae - be).norm() / be.norm();
 }
 
 std::string kappa_tag(double kappa) {
   return fmt::format("1e{}", static_cast<int>(std::lround(std::log10(kappa))));
+}
+
+// The table rows of the κ sweeps: κ = 1, 1e4, 1e8, 1e12, 1e16.
+bool every_fourth_decade(double kappa) {
+  const double e = std::log10(kappa);
+  return std::abs(e - 4 * std::round(e / 4)) <= 1e-9;
 }
 
 double median(std::vector<double> v) {
@@ -59,43 +85,160 @@ double median(std::vector<double> v) {
   return k % 2 ? finite[k / 2] : 0.5 * (finite[k / 2 - 1] + finite[k / 2]);
 }
 
-Eigen::MatrixXd symmetrize(const Eigen::MatrixXd& A) {
+MatrixXd symmetrize(const MatrixXd& A) {
   return 0.5 * (A + A.transpose());
 }
 
-// One row of the "against Eigen" table, stored as metrics eigen.<method>.<matrix>.*
-struct CheckRow {
-  std::string method, matrix;
-  double kappa, reconstruction, orthogonality, vs_eigen, scale;
-  std::string scale_name;
-  double steps;
-};
-
-void add_check(mlc::Report& report, std::vector<std::vector<std::string>>& rows,
-               const CheckRow& r) {
-  const std::string key = fmt::format("eigen.{}.{}", r.method, r.matrix);
-  report.metric(key + ".kappa", r.kappa);
-  report.metric(key + ".reconstruction", r.reconstruction);
-  if (std::isfinite(r.orthogonality)) report.metric(key + ".orthogonality", r.orthogonality);
-  report.metric(key + ".vs_eigen", r.vs_eigen);
-  if (std::isfinite(r.steps)) report.metric(key + ".steps", r.steps);
-  rows.push_back({r.method, r.matrix, mlc::num(r.kappa, 3), mlc::num(r.reconstruction, 2),
-                  std::isfinite(r.orthogonality) ? mlc::num(r.orthogonality, 2) : "-",
-                  mlc::num(r.vs_eigen, 2),
-                  fmt::format("{} = {}", r.scale_name, mlc::num(r.scale, 2)),
-                  std::isfinite(r.steps) ? mlc::num(r.steps, 4) : "-"});
-  fmt::print("  {:<16} {:<11} κ={:<9} recon={:<9} orth={:<9} vs Eigen={:<9} ({} = {})\n", r.method,
-             r.matrix, mlc::num(r.kappa, 3), mlc::num(r.reconstruction, 2),
-             std::isfinite(r.orthogonality) ? mlc::num(r.orthogonality, 2) : "-",
-             mlc::num(r.vs_eigen, 2), r.scale_name, mlc::num(r.scale, 2));
+// Q diag(lambda) Qᵀ with a random orthogonal Q, symmetrised.
+MatrixXd with_eigenvalues(const VectorXd& lambda, mlc::Rng& r) {
+  const Index n = lambda.size();
+  const MatrixXd Q = la::random_orthonormal(n, n, r);
+  return symmetrize(Q * lambda.asDiagonal() * Q.transpose());
 }
 
-// ---- Section 1: every factorization against Eigen ------------------------------------------
+// Quotes metrics under one prefix.
+struct Quote {
+  mlc::Report& report;
+  std::string prefix;
+  std::string operator()(const std::string& name, double value, int sig = 4) const {
+    return report.quote(prefix + name, value, sig);
+  }
+};
 
-void against_eigen(mlc::Report& report, mlc::Rng& rng, bool quick, std::vector<la::Svd>& svds,
-                   std::vector<std::string>& svd_names) {
-  const Eigen::Index n = quick ? 40 : 120;
-  const double kill = 1e10;
+// Theory lines on a log axis are cut above 10.
+VectorXd clip(const VectorXd& v) {
+  return v.unaryExpr([](double x) { return x > 10.0 ? kNaN : x; });
+}
+
+// ---- 1. Every factorization against Eigen ------------------------------------------------
+
+// Accumulated wall times of our factorizations and of Eigen's.
+struct Times {
+  double ours = 0, eigen = 0;
+};
+
+template <class F>
+auto timed(double& total, F&& f) {
+  mlc::Timer timer;
+  auto result = f();
+  total += timer.seconds();
+  return result;
+}
+
+// One row of the "against Eigen" table, recorded as the metrics eigen.<method>.<matrix>.*;
+// a NaN orthogonality or step count is not applicable ("-").
+struct Check {
+  std::string method;
+  double kappa, reconstruction, orthogonality, vs_eigen, scale;
+  std::string scale_name;
+  double steps = kNaN;
+};
+
+void add_check(mlc::Report& report, Rows& rows, const std::string& matrix, const Check& c) {
+  const std::string key = fmt::format("eigen.{}.{}.", c.method, matrix);
+  const auto optional = [&](const char* name, double v, int sig) {
+    return std::isfinite(v) ? report.quote(key + name, v, sig) : std::string("-");
+  };
+  rows.push_back(
+      {c.method, matrix, report.quote(key + "kappa", c.kappa, 3),
+       report.quote(key + "reconstruction", c.reconstruction, 2),
+       optional("orthogonality", c.orthogonality, 2), report.quote(key + "vs_eigen", c.vs_eigen, 2),
+       fmt::format("{} = {}", c.scale_name, num(c.scale, 2)), optional("steps", c.steps, 4)});
+  fmt::print("  {:<16} {:<11} κ={:<9} recon={:<9} orth={:<9} vs Eigen={}\n", c.method, matrix,
+             rows.back()[2], rows.back()[3], rows.back()[4], rows.back()[5]);
+}
+
+// LU, Cholesky (on an SPD matrix of the same spectrum class) and Householder QR of A.
+void check_triangular(mlc::Report& report, Rows& rows, const std::string& matrix, const MatrixXd& A,
+                      mlc::Rng& r, Times& t) {
+  const Index n = A.rows();
+  const double kappa = la::condition_number(A);
+  const auto lu = timed(t.ours, [&] { return la::lu_partial_pivoting(A); });
+  const auto lu_ref = timed(t.eigen, [&] { return Eigen::PartialPivLU<MatrixXd>(A); });
+  const MatrixXd P = la::permutation_matrix(lu.perm);
+  const MatrixXd Lr = lu_ref.matrixLU().triangularView<Eigen::UnitLower>();
+  const MatrixXd Ur = lu_ref.matrixLU().triangularView<Eigen::Upper>();
+  const bool same_pivots = (P - lu_ref.permutationP().toDenseMatrix().cast<double>()).norm() == 0;
+  report.metric(fmt::format("eigen.lu.{}.same_pivots", matrix), same_pivots ? 1.0 : 0.0);
+  report.metric(fmt::format("eigen.lu.{}.growth_factor", matrix), lu.growth_factor);
+  add_check(report, rows, matrix,
+            {"lu", kappa, rel(lu.L * lu.U, P * A), kNaN, std::max(rel(lu.L, Lr), rel(lu.U, Ur)),
+             u * kappa, "u·κ"});
+
+  const double ks = matrix == "random" ? 1e2 : 1e10;
+  const MatrixXd S = with_eigenvalues(la::geometric_spectrum(n, ks), r);
+  const auto c = timed(t.ours, [&] { return la::cholesky(S); });
+  const auto llt = timed(t.eigen, [&] { return Eigen::LLT<MatrixXd>(S); });
+  add_check(report, rows, matrix,
+            {"cholesky", ks, rel(c.L * c.L.transpose(), S), kNaN,
+             rel(c.L, llt.matrixL().toDenseMatrix()), u * ks, "u·κ"});
+
+  const auto f = timed(t.ours, [&] { return la::householder_qr_factors(A); });
+  const MatrixXd Rr = timed(t.eigen, [&] {
+    return MatrixXd(Eigen::HouseholderQR<MatrixXd>(A).matrixQR().triangularView<Eigen::Upper>());
+  });
+  add_check(report, rows, matrix,
+            {"householder_qr", kappa, rel(f.Q * f.R, A), la::orthogonality_loss(f.Q), rel(f.R, Rr),
+             u * kappa, "u·κ"});
+}
+
+// The symmetric QR algorithm and power iteration with deflation on a symmetric matrix of
+// the same class (the symmetrised Gaussian, or ±geometric eigenvalues), and the Jacobi SVD
+// of A itself, which is returned (its sweeps are plotted in section 5).
+la::Svd check_spectral(mlc::Report& report, Rows& rows, const std::string& matrix,
+                       const MatrixXd& A, mlc::Rng& r, Times& t) {
+  const Index n = A.rows();
+  MatrixXd S = symmetrize(A);
+  if (matrix != "random") {
+    VectorXd lambda = la::geometric_spectrum(n, 1e10);
+    for (Index i = 1; i < n; i += 2) lambda(i) = -lambda(i);
+    S = with_eigenvalues(lambda, r);
+  }
+  const auto eref = timed(t.eigen, [&] { return Eigen::SelfAdjointEigenSolver<MatrixXd>(S); });
+  const VectorXd& lambda = eref.eigenvalues();
+  const double norm2 = lambda.cwiseAbs().maxCoeff(), kappa = norm2 / lambda.cwiseAbs().minCoeff();
+
+  const auto e = timed(t.ours, [&] { return la::symmetric_eigen(S); });  // (tridiagonal QR)
+  const MatrixXd& V = e.eigenvectors;
+  add_check(report, rows, matrix,
+            {"symmetric_qr", kappa, rel(V * e.eigenvalues.asDiagonal() * V.transpose(), S),
+             la::orthogonality_loss(V), (e.eigenvalues - lambda).cwiseAbs().maxCoeff() / norm2, u,
+             "u", static_cast<double>(e.iterations)});
+  report.metric(fmt::format("eigen.symmetric_qr.{}.steps_per_eigenvalue", matrix),
+                static_cast<double>(e.iterations) / static_cast<double>(n));
+
+  // Power iteration + Hotelling deflation: the 3 eigenvalues of largest modulus.
+  const int k = 3;
+  const auto p = la::power_iteration_deflation(S, k, r, 1e-12, 200000);
+  std::vector<double> by_modulus(lambda.data(), lambda.data() + n);
+  std::sort(by_modulus.begin(), by_modulus.end(),
+            [](double a, double b) { return std::abs(a) > std::abs(b); });
+  double err = 0;
+  for (int j = 0; j < k; ++j)
+    err = std::max(err, std::abs(p.eigenvalues(j) - by_modulus[static_cast<size_t>(j)]));
+  const MatrixXd& W = p.eigenvectors;
+  add_check(report, rows, matrix,
+            {"power_deflation", kappa, (S * W - W * p.eigenvalues.asDiagonal()).norm() / norm2,
+             la::orthogonality_loss(W), err / norm2, u, "u", static_cast<double>(p.iterations)});
+  report.metric(fmt::format("eigen.power_deflation.{}.ratio_2_1", matrix),
+                std::abs(by_modulus[1] / by_modulus[0]));
+
+  la::Svd svd = timed(t.ours, [&] { return la::jacobi_svd(A); });
+  const auto sref = timed(t.eigen, [&] { return Eigen::JacobiSVD<MatrixXd>(A); });
+  const MatrixXd USV = svd.U * svd.singular_values.asDiagonal() * svd.V.transpose();
+  add_check(report, rows, matrix,
+            {"jacobi_svd", la::condition_number(A), rel(USV, A),
+             std::max(la::orthogonality_loss(svd.U), la::orthogonality_loss(svd.V)),
+             (svd.singular_values - sref.singularValues()).cwiseAbs().maxCoeff() /
+                 sref.singularValues()(0),
+             u, "u", static_cast<double>(svd.sweeps)});
+  return svd;
+}
+
+// Returns the Jacobi SVDs of the two matrices, in the order of `names`.
+std::vector<la::Svd> against_eigen(mlc::Report& report, const mlc::Rng& root, bool quick,
+                                   const std::vector<std::string>& names) {
+  const Index n = quick ? 40 : 120;
   report.section("Each factorization against Eigen");
   report.text(fmt::format(
       "Square {0} × {0} matrices: `random` has N(0,1) entries (symmetrised for the eigensolvers, "
@@ -109,125 +252,18 @@ void against_eigen(mlc::Report& report, mlc::Rng& rng, bool quick, std::vector<l
       "order u = {1}; two correct implementations of the same factorization may differ in "
       "their factors by up to u·κ (the forward error), while eigenvalues and singular values "
       "agree to u·‖A‖ (Weyl). *steps* counts QR steps, power iterations or Jacobi sweeps.",
-      n, mlc::num(u, 2)));
-  std::vector<std::vector<std::string>> rows;
-  mlc::Timer timer;
-  double t_ours = 0, t_eigen = 0;
+      n, num(u, 2)));
+  Rows rows;
+  Times t;
+  std::vector<la::Svd> svds;
   fmt::print("Each factorization against Eigen (n = {}):\n", n);
-  for (const std::string matrix : {"random", "kappa_1e10"}) {
-    const bool random = matrix == "random";
-    mlc::Rng r = rng.derive(random ? 1 : 2);
-    const Eigen::MatrixXd A =
-        random ? r.normal_matrix(n, n)
-               : la::matrix_with_singular_values(n, la::geometric_spectrum(n, kill), r);
-    const double kappa = la::condition_number(A);
-    {  // LU with partial pivoting
-      timer.reset();
-      const auto lu = la::lu_partial_pivoting(A);
-      t_ours += timer.seconds();
-      timer.reset();
-      const Eigen::PartialPivLU<Eigen::MatrixXd> ref(A);
-      t_eigen += timer.seconds();
-      const Eigen::MatrixXd P = la::permutation_matrix(lu.perm);
-      const Eigen::MatrixXd Lr = ref.matrixLU().triangularView<Eigen::UnitLower>();
-      const Eigen::MatrixXd Ur = ref.matrixLU().triangularView<Eigen::Upper>();
-      const double same_pivots =
-          (P - ref.permutationP().toDenseMatrix().cast<double>()).norm() == 0.0 ? 1.0 : 0.0;
-      report.metric(fmt::format("eigen.lu.{}.same_pivots", matrix), same_pivots);
-      report.metric(fmt::format("eigen.lu.{}.growth_factor", matrix), lu.growth_factor);
-      add_check(report, rows,
-                {"lu", matrix, kappa, rel(lu.L * lu.U, P * A), kNaN,
-                 std::max(rel(lu.L, Lr), rel(lu.U, Ur)), u * kappa, "u·κ", kNaN});
-    }
-    {  // Cholesky on an SPD matrix with the same spectrum class
-      const Eigen::MatrixXd Q = la::random_orthonormal(n, n, r);
-      const double ks = random ? 1e2 : kill;
-      const Eigen::MatrixXd S =
-          symmetrize(Q * la::geometric_spectrum(n, ks).asDiagonal() * Q.transpose());
-      timer.reset();
-      const auto c = la::cholesky(S);
-      t_ours += timer.seconds();
-      timer.reset();
-      const Eigen::LLT<Eigen::MatrixXd> ref(S);
-      t_eigen += timer.seconds();
-      add_check(report, rows,
-                {"cholesky", matrix, ks, rel(c.L * c.L.transpose(), S), kNaN,
-                 rel(c.L, ref.matrixL().toDenseMatrix()), u * ks, "u·κ", kNaN});
-    }
-    {  // Householder QR
-      timer.reset();
-      const auto f = la::householder_qr_factors(A);
-      t_ours += timer.seconds();
-      timer.reset();
-      const Eigen::HouseholderQR<Eigen::MatrixXd> ref(A);
-      const Eigen::MatrixXd Rr = ref.matrixQR().triangularView<Eigen::Upper>();
-      t_eigen += timer.seconds();
-      add_check(report, rows,
-                {"householder_qr", matrix, kappa, rel(f.Q * f.R, A), la::orthogonality_loss(f.Q),
-                 rel(f.R, Rr), u * kappa, "u·κ", kNaN});
-    }
-    // symmetric test matrix: symmetrised Gaussian, or ±geometric eigenvalues
-    Eigen::MatrixXd S;
-    if (random) {
-      S = symmetrize(A);
-    } else {
-      Eigen::VectorXd lambda = la::geometric_spectrum(n, kill);
-      for (Eigen::Index i = 1; i < n; i += 2) lambda(i) = -lambda(i);
-      const Eigen::MatrixXd Q = la::random_orthonormal(n, n, r);
-      S = symmetrize(Q * lambda.asDiagonal() * Q.transpose());
-    }
-    timer.reset();
-    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eref(S);
-    t_eigen += timer.seconds();
-    const double norm2 = eref.eigenvalues().cwiseAbs().maxCoeff();
-    {  // tridiagonalisation + implicit Wilkinson-shift QR
-      timer.reset();
-      const auto e = la::symmetric_eigen(S);
-      t_ours += timer.seconds();
-      const Eigen::MatrixXd& V = e.eigenvectors;
-      add_check(report, rows,
-                {"symmetric_qr", matrix, norm2 / eref.eigenvalues().cwiseAbs().minCoeff(),
-                 rel(V * e.eigenvalues.asDiagonal() * V.transpose(), S), la::orthogonality_loss(V),
-                 (e.eigenvalues - eref.eigenvalues()).cwiseAbs().maxCoeff() / norm2, u, "u",
-                 static_cast<double>(e.iterations)});
-      report.metric(fmt::format("eigen.symmetric_qr.{}.steps_per_eigenvalue", matrix),
-                    static_cast<double>(e.iterations) / static_cast<double>(n));
-    }
-    {  // power iteration + Hotelling deflation: the 3 eigenvalues of largest modulus
-      const int k = 3;
-      const auto p = la::power_iteration_deflation(S, k, r, 1e-12, 200000);
-      std::vector<double> by_modulus(eref.eigenvalues().data(), eref.eigenvalues().data() + n);
-      std::sort(by_modulus.begin(), by_modulus.end(),
-                [](double a, double b) { return std::abs(a) > std::abs(b); });
-      double err = 0;
-      for (int j = 0; j < k; ++j)
-        err = std::max(err, std::abs(p.eigenvalues(j) - by_modulus[static_cast<size_t>(j)]));
-      const Eigen::MatrixXd V = p.eigenvectors;
-      const double residual = (S * V - V * p.eigenvalues.asDiagonal()).norm() / norm2;
-      add_check(
-          report, rows,
-          {"power_deflation", matrix, norm2 / eref.eigenvalues().cwiseAbs().minCoeff(), residual,
-           la::orthogonality_loss(V), err / norm2, u, "u", static_cast<double>(p.iterations)});
-      report.metric(fmt::format("eigen.power_deflation.{}.ratio_2_1", matrix),
-                    std::abs(by_modulus[1] / by_modulus[0]));
-    }
-    {  // one-sided Jacobi SVD
-      timer.reset();
-      la::Svd svd = la::jacobi_svd(A);
-      t_ours += timer.seconds();
-      timer.reset();
-      const Eigen::JacobiSVD<Eigen::MatrixXd> ref(A);
-      t_eigen += timer.seconds();
-      const Eigen::MatrixXd USV = svd.U * svd.singular_values.asDiagonal() * svd.V.transpose();
-      add_check(report, rows,
-                {"jacobi_svd", matrix, kappa, rel(USV, A),
-                 std::max(la::orthogonality_loss(svd.U), la::orthogonality_loss(svd.V)),
-                 (svd.singular_values - ref.singularValues()).cwiseAbs().maxCoeff() /
-                     ref.singularValues()(0),
-                 u, "u", static_cast<double>(svd.sweeps)});
-      svds.push_back(std::move(svd));
-      svd_names.push_back(matrix);
-    }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    mlc::Rng r = root.derive(names[i] == "random" ? 1 : 2);
+    const MatrixXd A = names[i] == "random"
+                           ? r.normal_matrix(n, n)
+                           : la::matrix_with_singular_values(n, la::geometric_spectrum(n, 1e10), r);
+    check_triangular(report, rows, names[i], A, r, t);
+    svds.push_back(check_spectral(report, rows, names[i], A, r, t));
   }
   report.table(
       {"method", "matrix", "κ₂", "reconstruction", "orthogonality", "vs Eigen", "scale", "steps"},
@@ -237,119 +273,127 @@ void against_eigen(mlc::Report& report, mlc::Rng& rng, bool quick, std::vector<l
       "of the three pairs; its step count is large on the random matrix because the top of a "
       "Wigner spectrum is crowded (see the ratio |λ₂/λ₁| in metrics.json), the very thing that "
       "makes the power method slow (figure below).");
-  report.timing("against_eigen.ours_seconds", t_ours);
-  report.timing("against_eigen.eigen_seconds", t_eigen);
-  fmt::print("  wall time, all factorizations above: ours {:.3f} s, Eigen {:.3f} s\n", t_ours,
-             t_eigen);
+  report.timing("against_eigen.ours_seconds", t.ours);
+  report.timing("against_eigen.eigen_seconds", t.eigen);
+  return svds;
 }
 
-// ---- Section 2: cost ----------------------------------------------------------------------
+// ---- 2. Cost -------------------------------------------------------------------------------
 
-void cost_table(mlc::Report& report, const std::vector<la::Svd>& svds, bool quick) {
+void cost_table(mlc::Report& report, const la::Svd& svd, bool quick) {
   const double n = quick ? 40 : 120;
   report.section("Cost in floating-point operations");
-  const double sweeps = svds.empty() ? 0 : svds.front().sweeps;
   // flops of the leading terms (GVL tables 3.2, 4.2, 5.2, 8.3 and §8.6.3)
-  struct C {
-    const char* name;
-    const char* formula;
-    double flops;
-  };
-  const std::vector<C> costs = {
-      {"lu", "2n³/3", 2 * n * n * n / 3},
-      {"cholesky", "n³/3", n * n * n / 3},
-      {"gram_schmidt (CGS, MGS)", "2mn²", 2 * n * n * n},
-      {"householder_qr (R only)", "2mn² - 2n³/3", 2 * n * n * n - 2 * n * n * n / 3},
-      {"householder thin Q", "4mn² - 4n³/3", 4 * n * n * n - 4 * n * n * n / 3},
-      {"tridiagonalisation (T, Q)", "4n³/3 + 4n³/3", 8 * n * n * n / 3},
-      {"symmetric QR, values + vectors", "≈ 9n³", 9 * n * n * n},
-      {"power iteration, per step", "2n²", 2 * n * n},
-      {"one-sided Jacobi, per sweep", "n(n-1)/2 · (6m + 6m + 6n) ≈ 9n³ (m = n)",
+  const std::vector<std::pair<std::string, double>> costs = {
+      {"lu|2n³/3", 2 * n * n * n / 3},
+      {"cholesky|n³/3", n * n * n / 3},
+      {"gram_schmidt (CGS, MGS)|2mn²", 2 * n * n * n},
+      {"householder_qr (R only)|2mn² - 2n³/3", 2 * n * n * n - 2 * n * n * n / 3},
+      {"householder thin Q|4mn² - 4n³/3", 4 * n * n * n - 4 * n * n * n / 3},
+      {"tridiagonalisation (T, Q)|4n³/3 + 4n³/3", 8 * n * n * n / 3},
+      {"symmetric QR, values + vectors|≈ 9n³", 9 * n * n * n},
+      {"power iteration, per step|2n²", 2 * n * n},
+      {"one-sided Jacobi, per sweep|n(n-1)/2 · (6m + 6m + 6n) ≈ 9n³ (m = n)",
        n * (n - 1) / 2 * 18 * n},
   };
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& c : costs) {
-    rows.push_back({c.name, c.formula, mlc::num(c.flops, 3)});
+  Rows rows;
+  for (const auto& [name, flops] : costs) {
+    const auto bar = name.find('|');
+    rows.push_back({name.substr(0, bar), name.substr(bar + 1), num(flops, 3)});
   }
+  const double sweeps = svd.sweeps;
   report.text(fmt::format(
       "Leading-order flop counts at m = n = {}; a flop is one floating-point add or multiply. "
       "The Jacobi SVD needed {} sweeps on the random matrix above, so its total is about {} "
       "flops, an order of magnitude above the tridiagonal QR route (Golub-Kahan SVD costs "
       "≈ 4mn² + 8n³ for U, Σ, V).",
-      static_cast<int>(n), static_cast<int>(sweeps),
-      mlc::num(sweeps * n * (n - 1) / 2 * 18 * n, 3)));
-  report.table({"algorithm", "flops", fmt::format("at n = {}", static_cast<int>(n))}, rows);
-  report.metric("cost.n", n);
-  report.metric("cost.jacobi_svd.sweeps", sweeps);
+      report.quote("cost.n", n), report.quote("cost.jacobi_svd.sweeps", sweeps),
+      num(sweeps * n * (n - 1) / 2 * 18 * n, 3)));
+  report.table({"algorithm", "flops", fmt::format("at n = {}", n)}, rows);
 }
 
-// ---- Section 3: loss of orthogonality -----------------------------------------------------
+// ---- 3 and 4: sweeps over the condition number ---------------------------------------------
 
+// m × n matrices A = U diag(σ) Vᵀ with σ geometric from 1 to 1/κ, for κ = 10^e, e = 0 ... 16;
+// `reps` draws per κ, the draw `rep` of the i-th κ from the stream stream.derive(i).derive(rep).
+struct KappaSweep {
+  Index m, n;
+  int reps;
+  std::vector<double> kappa;
+
+  explicit KappaSweep(bool quick) : m(quick ? 30 : 60), n(quick ? 10 : 20), reps(quick ? 1 : 5) {
+    for (double e = 0; e <= 16.0 + 1e-9; e += quick ? 2.0 : 0.5) kappa.push_back(std::pow(10.0, e));
+  }
+  // measure(A, κ, r) returns some numbers; the result holds, for each, its median per κ.
+  std::vector<std::vector<double>> medians(
+      const mlc::Rng& stream,
+      const std::function<std::vector<double>(const MatrixXd&, double, mlc::Rng&)>& measure) const {
+    std::vector<std::vector<double>> out;
+    for (std::size_t i = 0; i < kappa.size(); ++i) {
+      std::vector<std::vector<double>> draws;
+      for (int rep = 0; rep < reps; ++rep) {
+        mlc::Rng r = stream.derive(i).derive(static_cast<std::uint64_t>(rep));
+        const std::vector<double> v =
+            measure(la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa[i]), r),
+                    kappa[i], r);
+        draws.resize(v.size());
+        for (std::size_t q = 0; q < v.size(); ++q) draws[q].push_back(v[q]);
+      }
+      out.resize(draws.size());
+      for (std::size_t q = 0; q < draws.size(); ++q) out[q].push_back(median(draws[q]));
+    }
+    return out;
+  }
+  std::size_t index_of(double k) const {
+    std::size_t best = 0;
+    for (std::size_t i = 0; i < kappa.size(); ++i)
+      if (std::abs(std::log10(kappa[i]) - std::log10(k)) < 1e-9) best = i;
+    return best;
+  }
+};
+
+// The medians ‖QᵀQ - I‖₂ per κ of CGS, MGS, Householder and CGS twice.
 struct OrthoSweep {
   std::vector<double> kappa, cgs, mgs, hh, cgs2;
 };
 
-OrthoSweep orthogonality_experiment(mlc::Report& report, mlc::Rng& rng, bool quick) {
-  const Eigen::Index m = quick ? 30 : 60, n = quick ? 10 : 20;
-  const int reps = quick ? 1 : 5;
-  const double step = quick ? 2.0 : 0.5;
-  OrthoSweep s;
-  for (double e = 0; e <= 16.0 + 1e-9; e += step) {
-    const double kappa = std::pow(10.0, e);
-    std::vector<double> c, m2, h, c2;
-    for (int rep = 0; rep < reps; ++rep) {
-      mlc::Rng r = rng.derive(1000 + static_cast<std::uint64_t>(e * 10) * 10 +
-                              static_cast<std::uint64_t>(rep));
-      const Eigen::MatrixXd A =
-          la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa), r);
-      c.push_back(la::orthogonality_loss(la::classical_gram_schmidt(A).Q));
-      m2.push_back(la::orthogonality_loss(la::modified_gram_schmidt(A).Q));
-      h.push_back(la::orthogonality_loss(la::householder_qr_factors(A).Q));
-      c2.push_back(la::orthogonality_loss(la::classical_gram_schmidt_twice(A).Q));
-    }
-    s.kappa.push_back(kappa);
-    s.cgs.push_back(median(c));
-    s.mgs.push_back(median(m2));
-    s.hh.push_back(median(h));
-    s.cgs2.push_back(median(c2));
-  }
-  const auto vec = [](const std::vector<double>& v) {
-    return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size())).eval();
-  };
-  const Eigen::VectorXd K = vec(s.kappa);
-  const auto clip = [](Eigen::VectorXd v) {
-    return v.unaryExpr([](double x) { return x > 10.0 ? kNaN : x; }).eval();
-  };
+OrthoSweep orthogonality_experiment(mlc::Report& report, mlc::Rng stream, bool quick) {
+  const KappaSweep sweep(quick);
+  const auto loss = sweep.medians(stream, [](const MatrixXd& A, double, mlc::Rng&) {
+    return std::vector<double>{la::orthogonality_loss(la::classical_gram_schmidt(A).Q),
+                               la::orthogonality_loss(la::modified_gram_schmidt(A).Q),
+                               la::orthogonality_loss(la::householder_qr_factors(A).Q),
+                               la::orthogonality_loss(la::classical_gram_schmidt_twice(A).Q)};
+  });
+  const OrthoSweep s{sweep.kappa, loss[0], loss[1], loss[2], loss[3]};
+  const VectorXd K = mlc::to_vector(s.kappa);
   mlc::Figure fig("Loss of orthogonality of the computed Q");
   fig.xlabel("condition number κ₂(A)").ylabel("‖QᵀQ - I‖₂").logx().logy().legend("top left");
   fig.yrange(1e-17, 1e8);
-  fig.line_points(K, vec(s.cgs), "classical Gram-Schmidt", {.color = 0});
-  fig.line_points(K, vec(s.mgs), "modified Gram-Schmidt", {.color = 1});
-  fig.line_points(K, vec(s.cgs2), "CGS twice (re-orthogonalised)", {.color = 3});
-  fig.line_points(K, vec(s.hh), "Householder", {.color = 2});
-  fig.line(K, clip(u * K.cwiseProduct(K)), "u κ²", {.color = 0, .dash = true});
-  fig.line(K, clip(u * K), "u κ", {.color = 1, .dash = true});
-  fig.line(K, Eigen::VectorXd::Constant(K.size(), u), "u", {.color = 2, .dash = true});
+  fig.line_points(K, s.cgs, "classical Gram-Schmidt", {.color = 0})
+      .line_points(K, s.mgs, "modified Gram-Schmidt", {.color = 1})
+      .line_points(K, s.cgs2, "CGS twice (re-orthogonalised)", {.color = 3})
+      .line_points(K, s.hh, "Householder", {.color = 2})
+      .line(K, clip(u * K.cwiseProduct(K)), "u κ²", {.color = 0, .dash = true})
+      .line(K, clip(u * K), "u κ", {.color = 1, .dash = true})
+      .line(K, VectorXd::Constant(K.size(), u), "u", {.color = 2, .dash = true});
   report.section("Loss of orthogonality: CGS, MGS, Householder");
   report.text(fmt::format(
       "A = U diag(σ) Vᵀ ({} × {}) with σ geometric from 1 to 1/κ and Haar-random U, V; the "
       "median over {} matrices per κ. Theory (Higham §19.8, Björck 1967, Giraud et al. 2005): "
       "CGS loses orthogonality like u κ² (NOTES (5)), MGS like u κ (6), Householder stays at "
       "O(u) for every κ (8), and CGS applied twice is at O(u) as long as u κ < 1.",
-      m, n, reps));
+      sweep.m, sweep.n, sweep.reps));
   report.figure(fig, "orthogonality",
                 "‖QᵀQ - I‖₂ against κ₂(A), with the theory lines u κ², u κ and u (dashed).");
-  std::vector<std::vector<std::string>> rows;
+  Rows rows;
   for (size_t i = 0; i < s.kappa.size(); ++i) {
-    const double e = std::log10(s.kappa[i]);
-    if (std::abs(e - 4 * std::round(e / 4)) > 1e-9) continue;  // κ = 1, 1e4, 1e8, 1e12, 1e16
-    const std::string tag = kappa_tag(s.kappa[i]);
-    rows.push_back({tag, mlc::num(s.cgs[i], 2), mlc::num(s.mgs[i], 2), mlc::num(s.cgs2[i], 2),
-                    mlc::num(s.hh[i], 2)});
-    report.metric("orthogonality.cgs.kappa_" + tag, s.cgs[i]);
-    report.metric("orthogonality.mgs.kappa_" + tag, s.mgs[i]);
-    report.metric("orthogonality.cgs2.kappa_" + tag, s.cgs2[i]);
-    report.metric("orthogonality.householder.kappa_" + tag, s.hh[i]);
+    if (!every_fourth_decade(s.kappa[i])) continue;
+    const std::string tag = "kappa_" + kappa_tag(s.kappa[i]);
+    rows.push_back({kappa_tag(s.kappa[i]), report.quote("orthogonality.cgs." + tag, s.cgs[i], 2),
+                    report.quote("orthogonality.mgs." + tag, s.mgs[i], 2),
+                    report.quote("orthogonality.cgs2." + tag, s.cgs2[i], 2),
+                    report.quote("orthogonality.householder." + tag, s.hh[i], 2)});
   }
   report.table({"κ₂", "CGS", "MGS", "CGS twice", "Householder"}, rows);
   report.metric("orthogonality.kappa", s.kappa);
@@ -357,62 +401,31 @@ OrthoSweep orthogonality_experiment(mlc::Report& report, mlc::Rng& rng, bool qui
   report.metric("orthogonality.mgs", s.mgs);
   report.metric("orthogonality.cgs2", s.cgs2);
   report.metric("orthogonality.householder", s.hh);
-  fmt::print("Loss of orthogonality ({} × {}): at κ = 1e8  CGS {}  MGS {}  Householder {}\n", m, n,
-             mlc::num(s.cgs[static_cast<size_t>(8 / step)], 2),
-             mlc::num(s.mgs[static_cast<size_t>(8 / step)], 2),
-             mlc::num(s.hh[static_cast<size_t>(8 / step)], 2));
+  const std::size_t i8 = sweep.index_of(1e8);
+  fmt::print("Loss of orthogonality ({} × {}): at κ = 1e8  CGS {}  MGS {}  Householder {}\n",
+             sweep.m, sweep.n, num(s.cgs[i8], 2), num(s.mgs[i8], 2), num(s.hh[i8], 2));
   return s;
 }
 
-// ---- Section 4: least squares -------------------------------------------------------------
-
-void least_squares_experiment(mlc::Report& report, mlc::Rng& rng, bool quick) {
-  const Eigen::Index m = quick ? 30 : 60, n = quick ? 10 : 20;
-  const int reps = quick ? 1 : 5;
-  const double step = quick ? 2.0 : 0.5;
-  std::vector<double> K, be_ne, be_qr, be_svd, fe_ne, fe_qr, fe_svd;
+// Backward error (19) and forward error of the normal equations (16), QR (17) and SVD (18).
+void least_squares_experiment(mlc::Report& report, mlc::Rng stream, bool quick) {
+  const KappaSweep sweep(quick);
   int ne_failures = 0, total = 0;
   double first_failure = kNaN;
-  for (double e = 0; e <= 16.0 + 1e-9; e += step) {
-    const double kappa = std::pow(10.0, e);
-    std::vector<double> b1, b2, b3, f1, f2, f3;
-    for (int rep = 0; rep < reps; ++rep) {
-      mlc::Rng r = rng.derive(5000 + static_cast<std::uint64_t>(e * 10) * 10 +
-                              static_cast<std::uint64_t>(rep));
-      const Eigen::MatrixXd A =
-          la::matrix_with_singular_values(m, la::geometric_spectrum(n, kappa), r);
-      const Eigen::VectorXd x = r.normal_vector(n);
-      const Eigen::VectorXd b = A * x;  // zero-residual problem: forward error u κ for QR/SVD
-      const auto ne = la::lstsq_normal_equations(A, b);
-      const Eigen::VectorXd xq = la::lstsq_qr(A, b);
-      const Eigen::VectorXd xs = la::lstsq_svd(A, b);
-      ++total;
-      if (!ne.cholesky.positive_definite) {
-        ++ne_failures;
-        if (!std::isfinite(first_failure)) first_failure = kappa;
-      }
-      b1.push_back(la::lstsq_backward_error(A, b, ne.x));
-      b2.push_back(la::lstsq_backward_error(A, b, xq));
-      b3.push_back(la::lstsq_backward_error(A, b, xs));
-      f1.push_back(ne.x.allFinite() ? (ne.x - x).norm() / x.norm() : kNaN);
-      f2.push_back((xq - x).norm() / x.norm());
-      f3.push_back((xs - x).norm() / x.norm());
-    }
-    K.push_back(kappa);
-    be_ne.push_back(median(b1));
-    be_qr.push_back(median(b2));
-    be_svd.push_back(median(b3));
-    fe_ne.push_back(median(f1));
-    fe_qr.push_back(median(f2));
-    fe_svd.push_back(median(f3));
-  }
-  const auto vec = [](const std::vector<double>& v) {
-    return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size())).eval();
-  };
-  const Eigen::VectorXd Kv = vec(K);
-  const auto clip = [](Eigen::VectorXd v) {
-    return v.unaryExpr([](double x) { return x > 10.0 ? kNaN : x; }).eval();
-  };
+  const auto e = sweep.medians(stream, [&](const MatrixXd& A, double kappa, mlc::Rng& r) {
+    const VectorXd x = r.normal_vector(A.cols());
+    const VectorXd b = A * x;  // zero-residual problem: forward error u κ for QR/SVD
+    const auto ne = la::lstsq_normal_equations(A, b);
+    const VectorXd xq = la::lstsq_qr(A, b), xs = la::lstsq_svd(A, b);
+    ++total;
+    if (!ne.cholesky.positive_definite && ne_failures++ == 0) first_failure = kappa;
+    return std::vector<double>{la::lstsq_backward_error(A, b, ne.x),
+                               la::lstsq_backward_error(A, b, xq),
+                               la::lstsq_backward_error(A, b, xs),
+                               ne.x.allFinite() ? rel(ne.x, x) : kNaN,
+                               rel(xq, x),
+                               rel(xs, x)};
+  });
   report.section("Least squares: normal equations, QR, SVD");
   report.text(fmt::format(
       "min ‖Ax - b‖ for A ({} × {}) with prescribed κ as above, x ~ N(0, I) and b = A x (a "
@@ -424,110 +437,96 @@ void least_squares_experiment(mlc::Report& report, mlc::Rng& rng, bool quick) {
       "their backward error like u κ; once κ² u ≳ 1 Cholesky breaks down (a non-positive "
       "pivot): {} of {} problems here, the first at κ = {}. Broken-down runs are missing "
       "from the curves (median over finite values, shown only when most runs are finite).",
-      m, n, reps, ne_failures, total, mlc::num(first_failure, 2)));
-  mlc::Figure fb("Backward error of least-squares solvers");
-  fb.xlabel("condition number κ₂(A)")
-      .ylabel("relative backward error ‖ΔA‖_F / ‖A‖_F")
-      .logx()
-      .logy()
-      .legend("top left");
-  fb.yrange(1e-17, 1e4);
-  fb.line_points(Kv, vec(be_ne), "normal equations + Cholesky", {.color = 0});
-  fb.line_points(Kv, vec(be_qr), "Householder QR", {.color = 2});
-  fb.line_points(Kv, vec(be_svd), "one-sided Jacobi SVD", {.color = 1});
-  fb.line(Kv, clip(u * Kv), "u κ", {.color = 0, .dash = true});
-  fb.line(Kv, Eigen::VectorXd::Constant(Kv.size(), u), "u", {.color = 2, .dash = true});
-  report.figure(fb, "lstsq_backward_error",
-                "Backward error (19) against κ₂(A): QR and SVD stay at O(u), the normal equations "
-                "grow like u κ until Cholesky breaks down.");
-  mlc::Figure ff("Forward error of least-squares solvers");
-  ff.xlabel("condition number κ₂(A)").ylabel("‖x̂ - x‖ / ‖x‖").logx().logy().legend("top left");
-  ff.yrange(1e-17, 1e6);
-  ff.line_points(Kv, vec(fe_ne), "normal equations + Cholesky", {.color = 0});
-  ff.line_points(Kv, vec(fe_qr), "Householder QR", {.color = 2});
-  ff.line_points(Kv, vec(fe_svd), "one-sided Jacobi SVD", {.color = 1});
-  ff.line(Kv, clip(u * Kv.cwiseProduct(Kv)), "u κ²", {.color = 0, .dash = true});
-  ff.line(Kv, clip(u * Kv), "u κ", {.color = 2, .dash = true});
-  report.figure(
-      ff, "lstsq_forward_error",
-      "Forward error against κ₂(A) for a zero-residual problem, with u κ² and u κ (dashed).");
-  std::vector<std::vector<std::string>> rows;
-  for (size_t i = 0; i < K.size(); ++i) {
-    const double e = std::log10(K[i]);
-    if (std::abs(e - 4 * std::round(e / 4)) > 1e-9) continue;
-    const std::string tag = kappa_tag(K[i]);
-    rows.push_back({tag, mlc::num(be_ne[i], 2), mlc::num(be_qr[i], 2), mlc::num(be_svd[i], 2),
-                    mlc::num(fe_ne[i], 2), mlc::num(fe_qr[i], 2), mlc::num(fe_svd[i], 2)});
-    for (auto [name, v] : {std::pair{"normal_equations", &be_ne}, {"qr", &be_qr}, {"svd", &be_svd}})
-      report.metric(fmt::format("lstsq.backward.{}.kappa_{}", name, tag), (*v)[i]);
-    for (auto [name, v] : {std::pair{"normal_equations", &fe_ne}, {"qr", &fe_qr}, {"svd", &fe_svd}})
-      report.metric(fmt::format("lstsq.forward.{}.kappa_{}", name, tag), (*v)[i]);
+      sweep.m, sweep.n, sweep.reps,
+      report.quote("lstsq.normal_equations.cholesky_failures", ne_failures),
+      report.quote("lstsq.normal_equations.problems", total),
+      report.quote("lstsq.normal_equations.first_failure_kappa", first_failure, 2)));
+  const VectorXd K = mlc::to_vector(sweep.kappa);
+  const char* names[] = {"normal_equations", "qr", "svd"};
+  const char* labels[] = {"normal equations + Cholesky", "Householder QR", "one-sided Jacobi SVD"};
+  const int colors[] = {0, 2, 1};
+  for (const bool forward : {false, true}) {
+    const std::string kind = forward ? "forward" : "backward";
+    mlc::Figure fig(forward ? "Forward error of least-squares solvers"
+                            : "Backward error of least-squares solvers");
+    fig.xlabel("condition number κ₂(A)").logx().logy().legend("top left");
+    fig.ylabel(forward ? "‖x̂ - x‖ / ‖x‖" : "relative backward error ‖ΔA‖_F / ‖A‖_F");
+    fig.yrange(1e-17, forward ? 1e6 : 1e4);
+    for (int k = 0; k < 3; ++k) {
+      fig.line_points(K, e[3 * forward + k], labels[k], {.color = colors[k]});
+      report.metric(fmt::format("lstsq.{}.{}", kind, names[k]), e[3 * forward + k]);
+    }
+    if (forward) fig.line(K, clip(u * K.cwiseProduct(K)), "u κ²", {.color = 0, .dash = true});
+    fig.line(K, clip(u * K), "u κ", {.color = forward ? 2 : 0, .dash = true});
+    if (!forward) fig.line(K, VectorXd::Constant(K.size(), u), "u", {.color = 2, .dash = true});
+    report.figure(fig, "lstsq_" + kind + "_error",
+                  forward ? "Forward error against κ₂(A) for a zero-residual problem, with u κ² "
+                            "and u κ (dashed)."
+                          : "Backward error (19) against κ₂(A): QR and SVD stay at O(u), the "
+                            "normal equations grow like u κ until Cholesky breaks down.");
+  }
+  report.metric("lstsq.kappa", sweep.kappa);
+  Rows rows;
+  for (size_t i = 0; i < sweep.kappa.size(); ++i) {
+    if (!every_fourth_decade(sweep.kappa[i])) continue;
+    rows.push_back({kappa_tag(sweep.kappa[i])});
+    for (int q = 0; q < 6; ++q)
+      rows.back().push_back(
+          report.quote(fmt::format("lstsq.{}.{}.kappa_{}", q < 3 ? "backward" : "forward",
+                                   names[q % 3], kappa_tag(sweep.kappa[i])),
+                       e[q][i], 2));
   }
   report.table({"κ₂", "backward NE", "backward QR", "backward SVD", "forward NE", "forward QR",
                 "forward SVD"},
                rows);
-  report.metric("lstsq.kappa", K);
-  report.metric("lstsq.backward.normal_equations", be_ne);
-  report.metric("lstsq.backward.qr", be_qr);
-  report.metric("lstsq.backward.svd", be_svd);
-  report.metric("lstsq.forward.normal_equations", fe_ne);
-  report.metric("lstsq.forward.qr", fe_qr);
-  report.metric("lstsq.forward.svd", fe_svd);
-  report.metric("lstsq.normal_equations.cholesky_failures", ne_failures);
-  report.metric("lstsq.normal_equations.problems", total);
-  report.metric("lstsq.normal_equations.first_failure_kappa", first_failure);
-  const size_t i6 = static_cast<size_t>(6 / step);
+  const std::size_t i6 = sweep.index_of(1e6);
   fmt::print(
-      "Least squares ({} × {}) at κ = 1e6: backward NE {} QR {} SVD {}; forward NE {} QR {}; "
-      "Cholesky broke down {}/{}\n",
-      m, n, mlc::num(be_ne[i6], 2), mlc::num(be_qr[i6], 2), mlc::num(be_svd[i6], 2),
-      mlc::num(fe_ne[i6], 2), mlc::num(fe_qr[i6], 2), ne_failures, total);
+      "Least squares ({} × {}) at κ = 1e6: backward NE {} QR {} SVD {}; forward NE {} QR "
+      "{}; Cholesky broke down {}/{}\n",
+      sweep.m, sweep.n, num(e[0][i6], 2), num(e[1][i6], 2), num(e[2][i6], 2), num(e[3][i6], 2),
+      num(e[4][i6], 2), ne_failures, total);
 }
 
-// ---- Section 5: power iteration and Jacobi convergence --------------------------------------
+// ---- 5. Power iteration and Jacobi convergence ---------------------------------------------
 
-void convergence_experiment(mlc::Report& report, mlc::Rng& rng, bool quick,
+void convergence_experiment(mlc::Report& report, mlc::Rng stream, bool quick,
                             const std::vector<la::Svd>& svds,
                             const std::vector<std::string>& svd_names) {
-  const Eigen::Index n = quick ? 20 : 50;
+  const Index n = quick ? 20 : 50;
   report.section("Convergence: power iteration and Jacobi sweeps");
   mlc::Figure fig("Power iteration: error of the Rayleigh quotient");
   fig.xlabel("iteration k").ylabel("|λ^(k) - λ₁| / |λ₁|").logy().legend("top right");
-  std::vector<std::vector<std::string>> rows;
-  int color = 0;
-  for (double ratio : {0.5, 0.9, 0.99}) {
-    mlc::Rng r = rng.derive(9000 + static_cast<std::uint64_t>(ratio * 100));
-    Eigen::VectorXd lambda = r.uniform_vector(n, 0.0, 0.4 * ratio);
+  Rows rows;
+  const double ratios[] = {0.5, 0.9, 0.99};
+  for (int s = 0; s < 3; ++s) {
+    const double ratio = ratios[s];
+    mlc::Rng r = stream.derive(static_cast<std::uint64_t>(s));
+    VectorXd lambda = r.uniform_vector(n, 0.0, 0.4 * ratio);
     lambda(0) = 1.0;
     lambda(1) = ratio;
-    const Eigen::MatrixXd Q = la::random_orthonormal(n, n, r);
-    const Eigen::MatrixXd A = symmetrize(Q * lambda.asDiagonal() * Q.transpose());
+    const MatrixXd A = with_eigenvalues(lambda, r);
     const auto p = la::power_iteration(A, r.normal_vector(n), 1e-13, 20000);
-    const Eigen::Index k = static_cast<Eigen::Index>(p.rayleigh_quotients.size());
-    Eigen::VectorXd it(k), err(k), theory(k);
-    for (Eigen::Index i = 0; i < k; ++i) {
-      it(i) = static_cast<double>(i + 1);
-      const double e = std::abs(p.rayleigh_quotients[static_cast<size_t>(i)] - 1.0);
-      err(i) = e > 0 ? e : kNaN;
-    }
-    // anchor the theory line at the first iterate with error below 1e-4 (past the transient
-    // of the other eigen-components)
-    Eigen::Index anchor = 0;
+    const Index k = static_cast<Index>(p.rayleigh_quotients.size());
+    const VectorXd it = VectorXd::LinSpaced(k, 1.0, static_cast<double>(k));
+    const VectorXd err =
+        (mlc::to_vector(p.rayleigh_quotients).array() - 1.0).abs().unaryExpr([](double e) {
+          return e > 0 ? e : kNaN;
+        });
+    // The theory line is anchored at the first iterate with error below 1e-4 (past the
+    // transient of the other eigen-components).
+    Index anchor = 0;
     while (anchor + 1 < k && !(err(anchor) < 1e-4)) ++anchor;
-    for (Eigen::Index i = 0; i < k; ++i)
+    VectorXd theory(k);
+    for (Index i = 0; i < k; ++i)
       theory(i) = err(anchor) * std::pow(ratio, 2.0 * static_cast<double>(i - anchor));
-    const std::string label = fmt::format("measured, r = |λ₂/λ₁| = {}", ratio);
-    fig.line(it, err, label, {.color = color});
+    fig.line(it, err, fmt::format("measured, r = |λ₂/λ₁| = {}", ratio), {.color = s});
     fig.line(it, theory.unaryExpr([](double x) { return x < 1e-17 || x > 1.0 ? kNaN : x; }),
-             fmt::format("theory r^(2k), r = {}", ratio), {.color = color, .dash = true});
-    ++color;
-    const std::string tag = fmt::format("ratio_{}", static_cast<int>(std::lround(ratio * 100)));
-    const double predicted = std::log(1e-13) / std::log(ratio);
-    report.metric("power." + tag + ".iterations", p.iterations);
-    report.metric("power." + tag + ".predicted_iterations", predicted);
-    report.metric("power." + tag + ".final_error", std::abs(p.eigenvalue - 1.0));
-    rows.push_back({mlc::num(ratio, 2), std::to_string(p.iterations), mlc::num(predicted, 3),
-                    mlc::num(std::abs(p.eigenvalue - 1.0), 2)});
+             fmt::format("theory r^(2k), r = {}", ratio), {.color = s, .dash = true});
+    const std::string key = fmt::format("power.ratio_{}.", std::lround(ratio * 100));
+    rows.push_back(
+        {num(ratio, 2), report.quote(key + "iterations", p.iterations, 6),
+         report.quote(key + "predicted_iterations", std::log(1e-13) / std::log(ratio), 3),
+         report.quote(key + "final_error", std::abs(p.eigenvalue - 1.0), 2)});
   }
   report.text(fmt::format(
       "A = Q diag(1, r, U(0, 0.4 r)...) Qᵀ ({0} × {0}). The Rayleigh quotient of a symmetric "
@@ -541,25 +540,20 @@ void convergence_experiment(mlc::Report& report, mlc::Rng& rng, bool quick,
   report.table({"|λ₂/λ₁|", "iterations", "log(1e-13) / log r", "|λ - λ₁|"}, rows);
 
   mlc::Figure fj("One-sided Jacobi SVD: largest column cosine per sweep");
-  fj.xlabel("sweep")
-      .ylabel("largest cosine |w_pᵀ w_q| / (‖w_p‖ ‖w_q‖)")
-      .logy()
-      .legend("bottom left")
-      .yrange(1e-16, 10.0);
-  std::vector<std::vector<std::string>> jrows;
+  fj.xlabel("sweep").ylabel("largest cosine |w_pᵀ w_q| / (‖w_p‖ ‖w_q‖)").logy();
+  fj.legend("bottom left").yrange(1e-16, 10.0);
+  Rows jrows;
   for (size_t s = 0; s < svds.size(); ++s) {
     const auto& off = svds[s].off_per_sweep;
-    Eigen::VectorXd x(static_cast<Eigen::Index>(off.size())), y(x.size());
-    for (Eigen::Index i = 0; i < x.size(); ++i) {
-      x(i) = static_cast<double>(i + 1);
-      y(i) = off[static_cast<size_t>(i)] > 0 ? off[static_cast<size_t>(i)] : kNaN;
-    }
-    fj.line_points(x, y, svd_names[s], {.color = static_cast<int>(s)});
-    std::string seq;
-    for (double o : off) seq += (seq.empty() ? "" : ", ") + mlc::num(o, 2);
-    jrows.push_back({svd_names[s], std::to_string(svds[s].sweeps), seq});
+    const Index k = static_cast<Index>(off.size());
+    fj.line_points(VectorXd::LinSpaced(k, 1.0, static_cast<double>(k)),
+                   mlc::to_vector(off).unaryExpr([](double o) { return o > 0 ? o : kNaN; }),
+                   svd_names[s], {.color = static_cast<int>(s)});
+    std::string seq;  // the entries of the array metric jacobi.<matrix>.off_per_sweep
+    for (double o : off) seq += (seq.empty() ? "" : ", ") + num(o, 2);
     report.metric("jacobi." + svd_names[s] + ".off_per_sweep", off);
-    report.metric("jacobi." + svd_names[s] + ".sweeps", svds[s].sweeps);
+    jrows.push_back(
+        {svd_names[s], report.quote("jacobi." + svd_names[s] + ".sweeps", svds[s].sweeps), seq});
   }
   fj.hline(static_cast<double>(quick ? 40 : 120) * u, "tolerance m·u", {.color = 7, .dash = true});
   report.text(
@@ -577,238 +571,207 @@ void convergence_experiment(mlc::Report& report, mlc::Rng& rng, bool quick,
              svds[1].sweeps);
 }
 
-// ---- Failure modes ----------------------------------------------------------------------
+// ---- 6. Hilbert matrices and the failure modes ---------------------------------------------
 
-void failure_modes(mlc::Report& report, mlc::Rng& rng, const OrthoSweep& ortho, bool quick) {
+// The Hilbert table; returns the failure mode of the normal equations on H_n it shows.
+mlc::FailureMode hilbert_experiment(mlc::Report& report) {
   report.section("Hilbert matrices: the normal equations lose twice the digits");
-  const Eigen::Index hmax = 12;
-  std::vector<std::vector<std::string>> hrows;
-  double ne6 = kNaN, qr6 = kNaN, k6 = kNaN, k8 = kNaN;
-  Eigen::Index first_breakdown = -1;
-  for (Eigen::Index n = 4; n <= hmax; n += 2) {
-    const Eigen::MatrixXd H = la::hilbert(n);
-    const Eigen::VectorXd x = Eigen::VectorXd::Ones(n);
-    const Eigen::VectorXd b = H * x;
+  Rows rows;
+  std::string ne6, qr6, k6, k8;
+  Index first_breakdown = -1;
+  for (Index n = 4; n <= 12; n += 2) {
+    const MatrixXd H = la::hilbert(n);
+    const VectorXd x = VectorXd::Ones(n);
+    const VectorXd b = H * x;
     const double kappa = la::condition_number(H);
     const auto ne = la::lstsq_normal_equations(H, b);
-    const double e_ne = ne.x.allFinite() ? (ne.x - x).norm() / x.norm() : kNaN;
-    const double e_qr = (la::lstsq_qr(H, b) - x).norm() / x.norm();
-    const double e_svd = (la::lstsq_svd(H, b) - x).norm() / x.norm();
-    const double e_lu = (la::lu_solve(la::lu_partial_pivoting(H), b) - x).norm() / x.norm();
-    const std::string tag = fmt::format("hilbert.n_{}", n);
-    report.metric(tag + ".kappa", kappa);
-    report.metric(tag + ".normal_equations", e_ne);
-    report.metric(tag + ".normal_equations_cholesky_ok", ne.cholesky.positive_definite ? 1.0 : 0.0);
-    report.metric(tag + ".qr", e_qr);
-    report.metric(tag + ".svd", e_svd);
-    report.metric(tag + ".lu", e_lu);
-    hrows.push_back({std::to_string(n), mlc::num(kappa, 3),
-                     ne.cholesky.positive_definite
-                         ? mlc::num(e_ne, 2)
-                         : fmt::format("Cholesky fails (column {})", ne.cholesky.failed_column),
-                     mlc::num(e_qr, 2), mlc::num(e_svd, 2), mlc::num(e_lu, 2),
-                     mlc::num(u * kappa, 2)});
-    if (n == 6) {
-      ne6 = e_ne;
-      qr6 = e_qr;
-      k6 = kappa;
-    }
-    if (n == 8) k8 = kappa;
-    if (!ne.cholesky.positive_definite && first_breakdown < 0) first_breakdown = n;
+    const std::string key = fmt::format("hilbert.n_{}.", n);
+    const bool ok = ne.cholesky.positive_definite;
+    report.metric(key + "normal_equations_cholesky_ok", ok ? 1.0 : 0.0);
+    const std::string e_ne =
+        report.quote(key + "normal_equations", ne.x.allFinite() ? rel(ne.x, x) : kNaN, 2);
+    rows.push_back(
+        {std::to_string(n), report.quote(key + "kappa", kappa, 3),
+         ok ? e_ne : fmt::format("Cholesky fails (column {})", ne.cholesky.failed_column),
+         report.quote(key + "qr", rel(la::lstsq_qr(H, b), x), 2),
+         report.quote(key + "svd", rel(la::lstsq_svd(H, b), x), 2),
+         report.quote(key + "lu", rel(la::lu_solve(la::lu_partial_pivoting(H), b), x), 2),
+         num(u * kappa, 2)});
+    if (n == 6) ne6 = e_ne, qr6 = rows.back()[3], k6 = rows.back()[1];
+    if (n == 8) k8 = rows.back()[1];
+    if (!ok && first_breakdown < 0) first_breakdown = n;
   }
   report.text(
       "H_n x = b with x = (1, ..., 1): relative forward error of each solver. H_n is SPD, "
       "so the normal equations only square an already huge condition number.");
   report.table({"n", "κ₂(H_n)", "normal equations", "Householder QR", "Jacobi SVD",
                 "LU (partial pivoting)", "u κ"},
-               hrows);
+               rows);
+  return {
+      "Normal equations on Hilbert matrices",
+      "H_n x = b with x = (1, ..., 1), n = 4, 6, ..., 12, solved by the normal equations and by "
+      "Householder QR (table above).",
+      fmt::format("at n = 6 (κ₂ = {}) the normal equations have relative error {} against QR's "
+                  "{}; from n = {} on (κ₂(H_8) = {}) Cholesky of HᵀH meets a non-positive pivot "
+                  "and there is no solution at all.",
+                  k6, ne6, qr6,
+                  report.quote("failure.hilbert.first_cholesky_breakdown_n", first_breakdown), k8),
+      "the error of the normal equations scales like u κ² (κ(HᵀH) = κ(H)²), QR's like u κ; once "
+      "u κ² > 1 the computed HᵀH is not even positive definite.",
+      fmt::format("use QR (or the SVD) on A: error {} at n = 6; the table shows QR tracking u κ "
+                  "up to n = 12.",
+                  qr6)};
+}
 
-  // 1. tiny pivot
-  {
-    Eigen::MatrixXd A(2, 2);
-    A << 1e-20, 1.0, 1.0, 1.0;
-    const Eigen::VectorXd b = Eigen::Vector2d(1.0, 2.0);
-    const Eigen::VectorXd x = A.partialPivLu().solve(b);
-    const auto naive = la::lu_no_pivoting(A);
-    const auto piv = la::lu_partial_pivoting(A);
-    const Eigen::VectorXd xn = la::lu_solve(naive, b), xp = la::lu_solve(piv, b);
-    const double en = (xn - x).norm() / x.norm(), ep = (xp - x).norm() / x.norm();
-    const double rn = rel(naive.L * naive.U, A);
-    report.metric("failure.tiny_pivot.no_pivoting.growth_factor", naive.growth_factor);
-    report.metric("failure.tiny_pivot.no_pivoting.error", en);
-    report.metric("failure.tiny_pivot.no_pivoting.reconstruction", rn);
-    report.metric("failure.tiny_pivot.partial_pivoting.growth_factor", piv.growth_factor);
-    report.metric("failure.tiny_pivot.partial_pivoting.error", ep);
-    report.failure_mode(
-        {"LU without pivoting divides by a tiny pivot",
-         "A = [[1e-20, 1], [1, 1]], b = (1, 2) (exact solution ≈ (1, 1)), eliminated without row "
-         "exchanges.",
-         fmt::format(
-             "the multiplier is 1e20 and u₂₂ = fl(1 - 1e20) = -1e20: growth factor ρ = {}, "
-             "computed x = ({}, {}), relative error {}; the factors reproduce A with relative "
-             "error {} (the 1 in a₂₂ is lost).",
-             mlc::num(naive.growth_factor, 3), mlc::num(xn(0), 3), mlc::num(xn(1), 3),
-             mlc::num(en, 3), mlc::num(rn, 3)),
-         "LU is backward stable only relative to the growth factor ρ (NOTES (3)); a tiny pivot "
-         "makes "
-         "the multipliers, and thus ρ, enormous, and the entry 1 of a₂₂ is rounded away.",
-         fmt::format("partial pivoting swaps the rows first: ρ = {}, relative error {}.",
-                     mlc::num(piv.growth_factor, 3), mlc::num(ep, 2))});
-  }
-  // 2. exponential growth under partial pivoting
-  {
-    const Eigen::Index n = 60;
-    const Eigen::MatrixXd A = la::wilkinson_growth_matrix(n);
-    mlc::Rng r = rng.derive(77);
-    const Eigen::VectorXd x = r.normal_vector(n);
-    const Eigen::VectorXd b = A * x;
-    const auto lu = la::lu_partial_pivoting(A);
-    const double e_lu = (la::lu_solve(lu, b) - x).norm() / x.norm();
-    const double e_qr = (la::lstsq_qr(A, b) - x).norm() / x.norm();
-    const double kappa = la::condition_number(A);
-    report.metric("failure.wilkinson_growth.growth_factor", lu.growth_factor);
-    report.metric("failure.wilkinson_growth.kappa", kappa);
-    report.metric("failure.wilkinson_growth.lu_error", e_lu);
-    report.metric("failure.wilkinson_growth.qr_error", e_qr);
-    report.failure_mode(
-        {"Partial pivoting with growth 2^(n-1)",
-         "Wilkinson's 60 × 60 matrix (1 on the diagonal and in the last column, -1 below the "
-         "diagonal), x ~ N(0, I), b = A x.",
-         fmt::format("no row exchange is ever needed, the last column doubles at each step: ρ = {} "
-                     "(= 2^59), relative error of the LU solution {} although κ₂(A) = {} only.",
-                     mlc::num(lu.growth_factor, 4), mlc::num(e_lu, 3), mlc::num(kappa, 3)),
-         "partial pivoting bounds the multipliers by 1 but not the growth, which can reach 2^(n-1) "
-         "(Higham §9.4); such matrices are vanishingly rare among random ones (ρ ≈ n^(1/2) to "
-         "n^(2/3)).",
-         fmt::format(
-             "Householder QR does not grow (orthogonal transformations): relative error {}; "
-             "complete or rook pivoting would also bound ρ.",
-             mlc::num(e_qr, 2))});
-  }
-  // 3. CGS collapse
-  {
-    size_t i8 = 0;
-    for (size_t i = 0; i < ortho.kappa.size(); ++i)
-      if (std::abs(std::log10(ortho.kappa[i]) - 8) < 1e-9) i8 = i;
-    size_t i12 = 0;
-    for (size_t i = 0; i < ortho.kappa.size(); ++i)
-      if (std::abs(std::log10(ortho.kappa[i]) - 12) < 1e-9) i12 = i;
-    report.failure_mode(
-        {"Classical Gram-Schmidt loses orthogonality",
-         fmt::format("QR of matrices with prescribed κ (the orthogonality experiment, {} × {}).",
-                     quick ? 30 : 60, quick ? 10 : 20),
-         fmt::format("‖QᵀQ - I‖₂ of CGS is {} at κ = 1e8 and {} at κ = 1e12: the computed "
-                     "columns are no longer orthogonal at all (MGS: {} and {}).",
-                     mlc::num(ortho.cgs[i8], 2), mlc::num(ortho.cgs[i12], 2),
-                     mlc::num(ortho.mgs[i8], 2), mlc::num(ortho.mgs[i12], 2)),
-         "CGS projects the ORIGINAL column onto all earlier q_i at once (5); the rounding errors "
-         "in "
-         "earlier q_i are not corrected, and the error in q_j grows like u κ² (Giraud et al. "
-         "2005). "
-         "MGS projects the updated column (6), which limits the loss to u κ.",
-         fmt::format("Householder QR: {} at κ = 1e8 and {} at κ = 1e12; CGS run twice: {} and {}.",
-                     mlc::num(ortho.hh[i8], 2), mlc::num(ortho.hh[i12], 2),
-                     mlc::num(ortho.cgs2[i8], 2), mlc::num(ortho.cgs2[i12], 2))});
-  }
-  // 4. Läuchli
-  {
-    const double eps = 1e-8;
-    const Eigen::MatrixXd A = la::lauchli(3, eps);
-    const Eigen::VectorXd x = Eigen::Vector3d(1.0, 2.0, 3.0);
-    const Eigen::VectorXd b = A * x;
-    const auto ne = la::lstsq_normal_equations(A, b);
-    const double e_qr = (la::lstsq_qr(A, b) - x).norm() / x.norm();
-    const double e_svd = (la::lstsq_svd(A, b) - x).norm() / x.norm();
-    const double kappa = la::condition_number(A);
-    report.metric("failure.lauchli.kappa", kappa);
-    report.metric("failure.lauchli.cholesky_ok", ne.cholesky.positive_definite ? 1.0 : 0.0);
-    report.metric("failure.lauchli.cholesky_failed_column",
-                  static_cast<double>(ne.cholesky.failed_column));
-    report.metric("failure.lauchli.cholesky_failed_pivot", ne.cholesky.failed_pivot);
-    report.metric("failure.lauchli.qr_error", e_qr);
-    report.metric("failure.lauchli.svd_error", e_svd);
-    report.failure_mode(
-        {"Normal equations make the Läuchli matrix singular",
-         "Läuchli's 4 × 3 matrix [1 1 1; ε I] with ε = 1e-8, x = (1, 2, 3), b = A x, solved by AᵀA "
-         "x = Aᵀb.",
-         fmt::format(
-             "AᵀA = 11ᵀ + ε² I rounds to the all-ones matrix since ε² = 1e-16 < u: Cholesky "
-             "meets the pivot {} in column {} and stops ({}), although κ₂(A) = {} is far from 1/u.",
-             mlc::num(ne.cholesky.failed_pivot, 3), ne.cholesky.failed_column,
-             ne.cholesky.positive_definite ? "factorization succeeded" : "no solution",
-             mlc::num(kappa, 3)),
-         "forming AᵀA squares the condition number, κ(AᵀA) = κ(A)² ≈ 3e16 > 1/u (NOTES (16)); the "
-         "information in ε is destroyed before any solver runs.",
-         fmt::format(
-             "QR works on A itself: relative error {} (the bound u κ is {}); Jacobi SVD: {}.",
-             mlc::num(e_qr, 2), mlc::num(u * kappa, 2), mlc::num(e_svd, 2))});
-    report.failure_mode(
-        {"Normal equations on Hilbert matrices",
-         "H_n x = b with x = (1, ..., 1), n = 4, 6, ..., 12, solved by the normal equations and by "
-         "Householder QR (table above).",
-         fmt::format(
-             "at n = 6 (κ₂ = {}) the normal equations have relative error {} against QR's {}; "
-             "from n = {} on (κ₂(H_8) = {}) Cholesky of HᵀH meets a non-positive pivot and "
-             "there is no solution at all.",
-             mlc::num(k6, 3), mlc::num(ne6, 2), mlc::num(qr6, 2), first_breakdown, mlc::num(k8, 3)),
-         "the error of the normal equations scales like u κ² (κ(HᵀH) = κ(H)²), QR's like u κ; once "
-         "u κ² > 1 the computed HᵀH is not even positive definite.",
-         fmt::format("use QR (or the SVD) on A: error {} at n = 6; the table shows QR tracking u κ "
-                     "up to n = 12.",
-                     mlc::num(qr6, 2))});
-    report.metric("failure.hilbert.first_cholesky_breakdown_n",
-                  static_cast<double>(first_breakdown));
-  }
-  // 5. power iteration with |λ1| = |λ2|
-  {
-    mlc::Rng r = rng.derive(88);
-    Eigen::VectorXd lambda(6);
-    lambda << 1.0, -1.0, 0.5, 0.3, 0.2, 0.1;
-    const Eigen::MatrixXd Q = la::random_orthonormal(6, 6, r);
-    const Eigen::MatrixXd A = symmetrize(Q * lambda.asDiagonal() * Q.transpose());
-    const int iters = 2000;
-    const auto p = la::power_iteration(A, r.normal_vector(6), 1e-10, iters);
-    const double residual = (A * p.eigenvector - p.eigenvalue * p.eigenvector).norm() / A.norm();
-    const auto eig = la::symmetric_eigen(A);
-    const double err =
-        std::max(std::abs(eig.eigenvalues(0) + 1.0), std::abs(eig.eigenvalues(5) - 1.0));
-    report.metric("failure.power_equal_modulus.converged", p.converged ? 1.0 : 0.0);
-    report.metric("failure.power_equal_modulus.rayleigh_quotient", p.eigenvalue);
-    report.metric("failure.power_equal_modulus.residual", residual);
-    report.metric("failure.power_equal_modulus.qr_steps", eig.iterations);
-    report.metric("failure.power_equal_modulus.qr_error", err);
-    report.failure_mode(
-        {"Power iteration cannot separate eigenvalues of equal modulus",
-         "a 6 × 6 symmetric matrix with eigenvalues 1, -1, 0.5, 0.3, 0.2, 0.1; power iteration "
-         "from a random start, 2000 steps.",
-         fmt::format("{} after {} iterations: the iterate alternates between two directions in the "
-                     "span of the ±1 eigenvectors; Rayleigh quotient {}, relative residual {}.",
-                     p.converged ? "converged" : "no convergence", iters, mlc::num(p.eigenvalue, 3),
-                     mlc::num(residual, 3)),
-         "the rate is |λ₂/λ₁| = 1 (NOTES (9)): the components along v₁ and v₂ keep their ratio.",
-         fmt::format("the shifted QR algorithm finds both in {} QR steps, max error {}.",
-                     eig.iterations, mlc::num(err, 2))});
-  }
+void tiny_pivot(mlc::Report& report) {
+  const Quote q{report, "failure.tiny_pivot."};
+  MatrixXd A(2, 2);
+  A << 1e-20, 1.0, 1.0, 1.0;
+  const VectorXd b = Eigen::Vector2d(1.0, 2.0);
+  const VectorXd x = A.partialPivLu().solve(b);
+  const auto naive = la::lu_no_pivoting(A);
+  const auto piv = la::lu_partial_pivoting(A);
+  const VectorXd xn = la::lu_solve(naive, b);
+  report.failure_mode(
+      {"LU without pivoting divides by a tiny pivot",
+       "A = [[1e-20, 1], [1, 1]], b = (1, 2) (exact solution ≈ (1, 1)), eliminated without row "
+       "exchanges.",
+       fmt::format("the multiplier is 1e20 and u₂₂ = fl(1 - 1e20) = -1e20: growth factor ρ = {}, "
+                   "computed x = ({}, {}), relative error {}; the factors reproduce A with "
+                   "relative error {} (the 1 in a₂₂ is lost).",
+                   q("no_pivoting.growth_factor", naive.growth_factor, 3), num(xn(0), 3),
+                   num(xn(1), 3), q("no_pivoting.error", rel(xn, x), 3),
+                   q("no_pivoting.reconstruction", rel(naive.L * naive.U, A), 3)),
+       "LU is backward stable only relative to the growth factor ρ (NOTES (3)); a tiny pivot "
+       "makes the multipliers, and thus ρ, enormous, and the entry 1 of a₂₂ is rounded away.",
+       fmt::format("partial pivoting swaps the rows first: ρ = {}, relative error {}.",
+                   q("partial_pivoting.growth_factor", piv.growth_factor, 3),
+                   q("partial_pivoting.error", rel(la::lu_solve(piv, b), x), 2))});
+}
+
+void wilkinson_growth(mlc::Report& report, mlc::Rng r) {
+  const Quote q{report, "failure.wilkinson_growth."};
+  const Index n = 60;
+  const MatrixXd A = la::wilkinson_growth_matrix(n);
+  const VectorXd x = r.normal_vector(n);
+  const VectorXd b = A * x;
+  const auto lu = la::lu_partial_pivoting(A);
+  report.failure_mode(
+      {"Partial pivoting with growth 2^(n-1)",
+       "Wilkinson's 60 × 60 matrix (1 on the diagonal and in the last column, -1 below the "
+       "diagonal), x ~ N(0, I), b = A x.",
+       fmt::format("no row exchange is ever needed, the last column doubles at each step: ρ = {} "
+                   "(= 2^59), relative error of the LU solution {} although κ₂(A) = {} only.",
+                   q("growth_factor", lu.growth_factor, 4),
+                   q("lu_error", rel(la::lu_solve(lu, b), x), 3),
+                   q("kappa", la::condition_number(A), 3)),
+       "partial pivoting bounds the multipliers by 1 but not the growth, which can reach 2^(n-1) "
+       "(Higham §9.4); such matrices are vanishingly rare among random ones (ρ ≈ n^(1/2) to "
+       "n^(2/3)).",
+       fmt::format("Householder QR does not grow (orthogonal transformations): relative error "
+                   "{}; complete or rook pivoting would also bound ρ.",
+                   q("qr_error", rel(la::lstsq_qr(A, b), x), 2))});
+}
+
+void cgs_collapse(mlc::Report& report, const OrthoSweep& s, bool quick) {
+  const KappaSweep sweep(quick);
+  const std::size_t i8 = sweep.index_of(1e8), i12 = sweep.index_of(1e12);
+  const auto at = [&](const std::string& method, const std::vector<double>& v) {
+    const std::string key = "orthogonality." + method + ".kappa_";
+    return fmt::format("{} at κ = 1e8 and {} at κ = 1e12", report.quote(key + "1e8", v[i8], 2),
+                       report.quote(key + "1e12", v[i12], 2));
+  };
+  report.failure_mode(
+      {"Classical Gram-Schmidt loses orthogonality",
+       fmt::format("QR of matrices with prescribed κ (the orthogonality experiment, {} × {}).",
+                   sweep.m, sweep.n),
+       fmt::format("‖QᵀQ - I‖₂ of CGS is {}: the computed columns are no longer orthogonal at "
+                   "all (MGS: {}).",
+                   at("cgs", s.cgs), at("mgs", s.mgs)),
+       "CGS projects the ORIGINAL column onto all earlier q_i at once (5); the rounding errors "
+       "in earlier q_i are not corrected, and the error in q_j grows like u κ² (Giraud et al. "
+       "2005). MGS projects the updated column (6), which limits the loss to u κ.",
+       fmt::format("Householder QR: {}; CGS run twice: {}.", at("householder", s.hh),
+                   at("cgs2", s.cgs2))});
+}
+
+void lauchli(mlc::Report& report) {
+  const Quote q{report, "failure.lauchli."};
+  const MatrixXd A = la::lauchli(3, 1e-8);
+  const VectorXd x = Eigen::Vector3d(1.0, 2.0, 3.0);
+  const VectorXd b = A * x;
+  const auto ne = la::lstsq_normal_equations(A, b);
+  const double kappa = la::condition_number(A);
+  report.metric("failure.lauchli.cholesky_ok", ne.cholesky.positive_definite ? 1.0 : 0.0);
+  report.failure_mode(
+      {"Normal equations make the Läuchli matrix singular",
+       "Läuchli's 4 × 3 matrix [1 1 1; ε I] with ε = 1e-8, x = (1, 2, 3), b = A x, solved by AᵀA "
+       "x = Aᵀb.",
+       fmt::format("AᵀA = 11ᵀ + ε² I rounds to the all-ones matrix since ε² = 1e-16 < u: "
+                   "Cholesky meets the pivot {} in column {} and stops ({}), although κ₂(A) = {} "
+                   "is far from 1/u.",
+                   q("cholesky_failed_pivot", ne.cholesky.failed_pivot, 3),
+                   q("cholesky_failed_column", ne.cholesky.failed_column),
+                   ne.cholesky.positive_definite ? "factorization succeeded" : "no solution",
+                   q("kappa", kappa, 3)),
+       "forming AᵀA squares the condition number, κ(AᵀA) = κ(A)² ≈ 3e16 > 1/u (NOTES (16)); the "
+       "information in ε is destroyed before any solver runs.",
+       fmt::format("QR works on A itself: relative error {} (the bound u κ is {}); Jacobi SVD: {}.",
+                   q("qr_error", rel(la::lstsq_qr(A, b), x), 2), num(u * kappa, 2),
+                   q("svd_error", rel(la::lstsq_svd(A, b), x), 2))});
+}
+
+void power_equal_modulus(mlc::Report& report, mlc::Rng r) {
+  const Quote q{report, "failure.power_equal_modulus."};
+  VectorXd lambda(6);
+  lambda << 1.0, -1.0, 0.5, 0.3, 0.2, 0.1;
+  const MatrixXd A = with_eigenvalues(lambda, r);
+  const int iters = 2000;
+  const auto p = la::power_iteration(A, r.normal_vector(6), 1e-10, iters);
+  const auto eig = la::symmetric_eigen(A);
+  report.metric("failure.power_equal_modulus.converged", p.converged ? 1.0 : 0.0);
+  report.failure_mode(
+      {"Power iteration cannot separate eigenvalues of equal modulus",
+       "a 6 × 6 symmetric matrix with eigenvalues 1, -1, 0.5, 0.3, 0.2, 0.1; power iteration "
+       "from a random start, 2000 steps.",
+       fmt::format(
+           "{} after {} iterations: the iterate alternates between two directions in the "
+           "span of the ±1 eigenvectors; Rayleigh quotient {}, relative residual {}.",
+           p.converged ? "converged" : "no convergence", iters,
+           q("rayleigh_quotient", p.eigenvalue, 3),
+           q("residual", (A * p.eigenvector - p.eigenvalue * p.eigenvector).norm() / A.norm(), 3)),
+       "the rate is |λ₂/λ₁| = 1 (NOTES (9)): the components along v₁ and v₂ keep their ratio.",
+       fmt::format(
+           "the shifted QR algorithm finds both in {} QR steps, max error {}.",
+           q("qr_steps", eig.iterations, 6),
+           q("qr_error",
+             std::max(std::abs(eig.eigenvalues(0) + 1.0), std::abs(eig.eigenvalues(5) - 1.0)),
+             2))});
 }
 
 void run(const mlc::Options& opt) {
   mlc::Report report(kLesson, opt);
-  mlc::Rng rng(opt.seed);
+  const mlc::Rng root(opt.seed);
   mlc::Timer t;
-  std::vector<la::Svd> svds;
-  std::vector<std::string> svd_names;
-  against_eigen(report, rng, opt.quick, svds, svd_names);
+  const std::vector<std::string> svd_names = {"random", "kappa_1e10"};
+  const std::vector<la::Svd> svds = against_eigen(report, root, opt.quick, svd_names);  // 1, 2
   report.timing("against_eigen_seconds", t.seconds());
-  cost_table(report, svds, opt.quick);
+  cost_table(report, svds.front(), opt.quick);
   t.reset();
-  const OrthoSweep ortho = orthogonality_experiment(report, rng, opt.quick);
+  const OrthoSweep ortho = orthogonality_experiment(report, root.derive(3), opt.quick);
   report.timing("orthogonality_seconds", t.seconds());
   t.reset();
-  least_squares_experiment(report, rng, opt.quick);
+  least_squares_experiment(report, root.derive(4), opt.quick);
   report.timing("least_squares_seconds", t.seconds());
   t.reset();
-  convergence_experiment(report, rng, opt.quick, svds, svd_names);
-  failure_modes(report, rng, ortho, opt.quick);
+  convergence_experiment(report, root.derive(5), opt.quick, svds, svd_names);
+  const mlc::FailureMode hilbert = hilbert_experiment(report);
+  tiny_pivot(report);
+  wilkinson_growth(report, root.derive(77));
+  cgs_collapse(report, ortho, opt.quick);
+  lauchli(report);
+  report.failure_mode(hilbert);
+  power_equal_modulus(report, root.derive(88));
   report.timing("convergence_and_failures_seconds", t.seconds());
   report.write();
 }
