@@ -153,8 +153,8 @@ Var<T> Tape<T>::record(const char* op, std::span<const Var<T>> parents, Index ro
   for (const Var<T>& p : parents) {
     if (&p.tape() != this || !p.valid()) {
       throw std::invalid_argument(fmt::format(
-          "{}: an operand is not a live node of this tape (a Var kept from before tape.reset(), "
-          "or from another tape)",
+          "{}: an operand is not a live node of this tape (a Var kept from before tape.reset(), or "
+          "from another tape)",
           op));
     }
   }
@@ -265,7 +265,7 @@ void Sgd<T>::step(std::span<Parameter<T>* const> params) const {
     if (p->moment1.size() != p->value.size())
       p->moment1 = Matrix<T>::Zero(p->value.rows(), p->value.cols());
     const T decay = p->decay ? weight_decay : T(0);
-    // (19) v ← μ v + (∇ + λ θ),  θ ← θ − η v
+    // (20) v ← μ v + (∇ + λ θ),  θ ← θ − η v
     p->moment1 = momentum * p->moment1 + p->grad + decay * p->value;
     p->value -= learning_rate * p->moment1;
   }
@@ -282,7 +282,7 @@ void Adam<T>::step(std::span<Parameter<T>* const> params) {
       p->moment1 = Matrix<T>::Zero(p->value.rows(), p->value.cols());
       p->moment2 = Matrix<T>::Zero(p->value.rows(), p->value.cols());
     }
-    // BEGIN EXERCISE adam_update: AdamW, the decoupled decay (21) and the Adam step (20)
+    // BEGIN EXERCISE adam_update: AdamW, the decoupled decay (22) and the Adam step (21)
     if (p->decay && c.weight_decay != T(0)) p->value *= T(1) - c.learning_rate * c.weight_decay;
     p->moment1 = c.beta1 * p->moment1 + (T(1) - c.beta1) * p->grad;
     p->moment2 = c.beta2 * p->moment2 + (T(1) - c.beta2) * p->grad.cwiseAbs2();

@@ -85,8 +85,8 @@ struct Parameter {
   std::string name;
   Matrix<T> value;    // the weights
   Matrix<T> grad;     // ∂L/∂value, same shape; backward ACCUMULATES into it (zero_grad)
-  Matrix<T> moment1;  // optimizer state: SGD's velocity, Adam's first moment m (19)-(20)
-  Matrix<T> moment2;  // Adam's second moment v (20)
+  Matrix<T> moment1;  // optimizer state: SGD's velocity, Adam's first moment m (20)-(21)
+  Matrix<T> moment2;  // Adam's second moment v (21)
   bool decay = true;  // weight decay applies (false for biases and layer-norm gains)
 
   Parameter() = default;
@@ -95,7 +95,7 @@ struct Parameter {
 };
 
 // Sets every gradient to zero: call it before each backward, or gradients of successive
-// steps add up (the failure mode of NOTES.md, (22)).
+// steps add up (the failure mode of NOTES.md, (23)).
 template <class T>
 void zero_grad(std::span<Parameter<T>* const> params);
 template <class T>
@@ -407,7 +407,7 @@ Var<T> operator*(T factor, const Var<T>& a) {
 
 // ---- Optimizers on parameters ---------------------------------------------------------------
 
-// (19) SGD with heavy-ball momentum and coupled L2 decay:
+// (20) SGD with heavy-ball momentum and coupled L2 decay:
 //   g ← ∇ + λ θ (if p.decay),  v ← μ v + g,  θ ← θ − η v
 template <class T>
 struct Sgd {
@@ -420,7 +420,7 @@ struct Sgd {
   }
 };
 
-// (20)-(21) Adam with bias correction, and AdamW's decoupled weight decay when
+// (21)-(22) Adam with bias correction, and AdamW's decoupled weight decay when
 // weight_decay > 0: θ ← θ − η λ θ (if p.decay) before the Adam step.
 template <class T>
 struct AdamConfig {

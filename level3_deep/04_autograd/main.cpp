@@ -37,10 +37,10 @@ const mlc::LessonInfo kLesson = mlc::this_lesson(
     "A reverse-mode automatic differentiation engine over matrices: a tape of nodes (value, "
     "gradient, parents) swept backwards in topological order, buffers reused across steps, "
     "products through Eigen's GEMM, float32 to train and double to check. Every op is checked "
-    "against central differences; 3.1's hand-written network and the engine agree to rounding; "
-    "an MLP trains on Fashion-MNIST in float32 and double with zero allocations per step; "
-    "failure modes: gradients accumulated without zeroing, and a wrong backward caught by the "
-    "gradient check.",
+    "against central differences; 3.1's hand-written network and the engine agree to rounding; an "
+    "MLP trains on Fashion-MNIST in float32 and double with zero allocations per step; failure "
+    "modes: gradients accumulated without zeroing, and a wrong backward caught by the gradient "
+    "check.",
     "report.md, metrics.json, figures/gradcheck.svg, figures/float_vs_double.svg, "
     "figures/accumulation.svg, figures/wrong_backward.svg");
 
@@ -110,16 +110,14 @@ void op_table(mlc::Report& report, const mlc::Options& opt) {
     best_float = std::min(best_float, f.relative_error);
   }
   report.text(fmt::format(
-      "Each op y = f(θ₁, …, θ_m) is checked as (19) says: a random adjoint R of y's shape seeds "
-      "one "
-      "backward pass, which gives the gradients of L = Σ R ⊙ y for every input; central "
-      "differences "
-      "of L give them again; the measure is mlc::gradcheck's norm-wise relative error "
-      "‖a − n‖ / (‖a‖ + ‖n‖), the largest over the op's inputs. {} cases (every op, each "
-      "broadcasting form, an MLP's loss and a causal attention block); in double with h = 1e-6 the "
-      "largest error is {}. The same check through the float32 build (h = 1e-3) is never better "
-      "than {}: rounding at ε ≈ 6e-8 swamps the differences, which is why the checks run in double "
-      "through the same templated code.",
+      "Each op y = f(θ₁, …, θ_m) is checked as (19) says: a random adjoint R of y's shape "
+      "seeds one backward pass, which gives the gradients of L = Σ R ⊙ y for every input; "
+      "central differences of L give them again; the measure is mlc::gradcheck's norm-wise "
+      "relative error ‖a − n‖ / (‖a‖ + ‖n‖), the largest over the op's inputs. {} "
+      "cases (every op, each broadcasting form, an MLP's loss and a causal attention block); in "
+      "double with h = 1e-6 the largest error is {}. The same check through the float32 build (h = "
+      "1e-3) is never better than {}: rounding at ε ≈ 6e-8 swamps the differences, which is why "
+      "the checks run in double through the same templated code.",
       report.quote("gradcheck.cases", static_cast<double>(cases.size())),
       report.quote("gradcheck.max_relative_error_double", worst_double, 2),
       report.quote("gradcheck.min_relative_error_float", best_float, 2)));
@@ -200,15 +198,12 @@ void against_hand_written(mlc::Report& report, const mlc::Options& opt, const Da
   }
   report.text(fmt::format(
       "3.1's network (784-128-64-10, its own initialisation, one per hidden activation) computes "
-      "the "
-      "mean cross-entropy of {} Fashion-MNIST training images and its gradient with the "
-      "hand-written "
-      "forward/backward pairs (mlp_backprop::Mlp::loss_and_backward); the engine gets the same "
-      "weights "
-      "(from_mlp_backprop) and records the same network on its tape. In double the two agree to "
-      "rounding: the largest norm-wise relative difference of the {}-entry gradient is {}. The "
-      "float32 "
-      "engine differs by float rounding. Time per step of each is in the Timing table.",
+      "the mean cross-entropy of {} Fashion-MNIST training images and its gradient with the "
+      "hand-written forward/backward pairs (mlp_backprop::Mlp::loss_and_backward); the engine gets "
+      "the same weights (from_mlp_backprop) and records the same network on its tape. In double "
+      "the two agree to rounding: the largest norm-wise relative difference of the {}-entry "
+      "gradient is {}. The float32 engine differs by float rounding. Time per step of each is in "
+      "the Timing table.",
       s.compare_rows, parameters,
       report.quote("vs_mlp_backprop.max_gradient_relative_difference", worst, 2)));
   report.table(
@@ -301,18 +296,12 @@ void float_vs_double(mlc::Report& report, const mlc::Options& opt, const Data& d
   report.metric("float_vs_double.step_loss_double", loss_d);
   report.text(fmt::format(
       "The same MLP (784-256-128-10, ReLU, He initialisation drawn once in double) trained from "
-      "the same "
-      "weights on the same minibatches ({} Fashion-MNIST training images, batch 128, Adam (20) "
-      "with "
-      "η = 1e-3, {} epochs = {} steps), once in float32 and once in double. The minibatch losses "
-      "of the "
-      "two runs differ by at most {} over all steps ({} at the last): float rounding (ε ≈ 6e-8) "
-      "does not "
-      "build up into a different trajectory here. Final training loss {} (float32) and {} "
-      "(double), "
-      "test accuracy on {} test images {} and {}. "
-      "Heap allocations counted inside steps 2 … {} (alloc_counter: every malloc and operator new "
-      "of "
+      "the same weights on the same minibatches ({} Fashion-MNIST training images, batch 128, Adam "
+      "(21) with η = 1e-3, {} epochs = {} steps), once in float32 and once in double. The "
+      "minibatch losses of the two runs differ by at most {} over all steps ({} at the last): "
+      "float rounding (ε ≈ 6e-8) does not build up into a different trajectory here. Final "
+      "training loss {} (float32) and {} (double), test accuracy on {} test images {} and {}. Heap "
+      "allocations counted inside steps 2 … {} (alloc_counter: every malloc and operator new of "
       "the process): {} per step in float32, {} in double. Time per step of each is in the Timing "
       "table.",
       s.train_rows, s.epochs, tf.steps,
@@ -413,11 +402,10 @@ void accumulation(mlc::Report& report, const mlc::Options& opt, const Data& data
   const double max_dev = *std::max_element(deviation.begin(), deviation.end());
   report.text(fmt::format(
       "Backward adds into the parameters' gradients (2): a parameter used by several ops, or "
-      "several "
-      "minibatches accumulated on purpose, needs exactly that. The price is (22): after k backward "
-      "passes without zero_grad the gradient is k times the true one. Measured on a 784-64-10 MLP "
-      "and "
-      "128 images: ‖g_k‖/‖g_1‖ = {} for k = 1 … 5, each within {} (relative) of k g_1.",
+      "several minibatches accumulated on purpose, needs exactly that. The price is (23): after k "
+      "backward passes without zero_grad the gradient is k times the true one. Measured on a "
+      "784-64-10 MLP and 128 images: ‖g_k‖/‖g_1‖ = {} for k = 1 … 5, and the largest "
+      "relative deviation ‖g_k − k g_1‖ / ‖k g_1‖ is {}.",
       fmt::join(std::vector<std::string>{mlc::num(ratio[0], 6), mlc::num(ratio[1], 6),
                                          mlc::num(ratio[2], 6), mlc::num(ratio[3], 6),
                                          mlc::num(ratio[4], 6)},
@@ -443,33 +431,29 @@ void accumulation(mlc::Report& report, const mlc::Options& opt, const Data& data
           "last epoch at {} (mean), against {} with zero_grad.",
           mlc::num(max_finite(ts.step_loss)), mlc::num(stale_loss),
           mlc::num(tc.epoch_loss.back())));
-  report.text(
-      fmt::format("Trained with SGD (η = 0.05, batch 64, {} epoch(s) on {} images) from the same "
-                  "weights in the same data "
-                  "order, the run that never zeroes ends at a training loss of {} and a test "
-                  "accuracy of {} (chance is "
-                  "0.1); the run that zeroes before each backward reaches {} and {}.",
-                  s.failure_epochs, s.train_rows, mlc::num(stale_loss), mlc::num(stale_acc),
-                  mlc::num(tc.epoch_loss.back()), mlc::num(tc.eval_accuracy.back())));
+  report.text(fmt::format(
+      "Trained with SGD (η = 0.05, batch 64, {} epoch(s) on {} images) from the same weights in "
+      "the same data order, the run that never zeroes ends at a training loss of {} and a test "
+      "accuracy of {} (chance is 0.1); the run that zeroes before each backward reaches {} and {}.",
+      s.failure_epochs, s.train_rows, mlc::num(stale_loss), mlc::num(stale_acc),
+      mlc::num(tc.epoch_loss.back()), mlc::num(tc.eval_accuracy.back())));
   report.failure_mode(
       {.name = "A graph reused without zeroing the gradients",
        .trigger =
            "Backward called again (on the same graph, or on each new minibatch) without zero_grad; "
            "SGD with η = 0.05 on a 784-64-10 MLP.",
        .symptom = fmt::format(
-           "Gradient after k passes = k × the true one (‖g_k‖/‖g_1‖ = {} at k = 5, deviation "
-           "from 5 g_1 {}); training {} after {} steps (largest minibatch loss {}, final "
-           "epoch loss {}, test accuracy {}).",
-           mlc::num(ratio[4], 6), mlc::num(deviation[4], 2), ts.diverged ? "diverged" : "ran",
+           "Gradient after k passes = k × the true one (‖g_k‖/‖g_1‖ = {} at k = 5, "
+           "deviation from 5 g_1 {}); SGD {} {} steps (largest minibatch loss {}, final epoch loss "
+           "{}, test accuracy {}).",
+           mlc::num(ratio[4], 6), mlc::num(deviation[4], 2), ts.diverged ? "diverged after" : "ran",
            ts.steps, mlc::num(max_finite(ts.step_loss)), mlc::num(stale_loss), mlc::num(stale_acc)),
        .why = "Backward accumulates into parameter gradients (2), by design: the sum over a "
-              "parameter's uses. "
-              "Without zeroing, the gradient of step t is Σ_{s ≤ t} g_s, so SGD takes ever larger "
-              "steps "
-              "along a stale direction (momentum 1 with no damping).",
+              "parameter's uses. Without zeroing, the gradient of step t is Σ_{s ≤ t} g_s, so "
+              "SGD takes ever larger steps along a stale direction (momentum 1 with no damping).",
        .mitigation = fmt::format(
-           "zero_grad before each backward: the gradient equals g_1 again (tested), and "
-           "the same training reaches loss {} and test accuracy {}.",
+           "zero_grad before each backward: the gradient equals g_1 again (tested), and the same "
+           "training reaches loss {} and test accuracy {}.",
            mlc::num(tc.epoch_loss.back()), mlc::num(tc.eval_accuracy.back()))});
   fmt::print("Accumulation: ratio at k = 5 {}; SGD without zeroing {}, with zeroing loss {}\n",
              mlc::num(ratio[4], 6), ts.diverged ? "diverged" : "ran",
@@ -512,9 +496,9 @@ void wrong_backward(mlc::Report& report, const mlc::Options& opt, const Data& da
   fig.hline(1e-6, "pass threshold", {.color = 8, .dash = true});
   report.figure(
       fig, "wrong_backward",
-      "The correct backward shows 1.3's V: truncation error falling as h² from the right, rounding "
-      "rising as 1/h to the left. The wrong one sits on a plateau no step size removes: the error "
-      "is in the derivative, not in the differences.");
+      "The correct backward shows 1.3's V: truncation error falling as h² from the right, "
+      "rounding rising as 1/h to the left. The wrong one sits on a plateau no step size removes: "
+      "the error is in the derivative, not in the differences.");
   // Train the same sigmoid MLP with the correct and the wrong backward.
   auto init = ag::make_mlp<double>({784, 64, 10}, ag::Activation::sigmoid, rng);
   const ag::TrainConfig config{.epochs = s.failure_epochs,
@@ -535,16 +519,12 @@ void wrong_backward(mlc::Report& report, const mlc::Options& opt, const Data& da
   report.metric("wrong_backward.broken.final_train_loss", tb.epoch_loss.back());
   report.text(fmt::format(
       "A new op written through Tape::record, as later lessons will write theirs: a sigmoid whose "
-      "forward "
-      "is right and whose backward adds dY ⊙ y instead of dY ⊙ y(1 − y) (6). The gradient check "
-      "reports "
-      "{} at h = 1e-6 where the correct sigmoid gets {}. Trained for {} epoch(s) on {} images "
-      "(784-64-10, "
-      "sigmoid hidden layer, Adam), the wrong network still learns: test accuracy {} (chance is "
-      "0.1) "
-      "against {} with the correct backward. Without the correct run beside it, nothing in the "
-      "wrong "
-      "run's curve says 'bug' rather than 'weak model': only the derivative check does.",
+      "forward is right and whose backward adds dY ⊙ y instead of dY ⊙ y(1 − y) (6). The "
+      "gradient check reports {} at h = 1e-6 where the correct sigmoid gets {}. Trained for {} "
+      "epoch(s) on {} images (784-64-10, sigmoid hidden layer, Adam), the wrong network still "
+      "learns: test accuracy {} (chance is 0.1) against {} with the correct backward. Without the "
+      "correct run beside it, nothing in the wrong run's curve says 'bug' rather than 'weak "
+      "model': only the derivative check does.",
       report.quote("wrong_backward.relative_error_broken", broken_at, 2),
       report.quote("wrong_backward.relative_error_correct", correct_at, 2), s.failure_epochs,
       s.train_rows, mlc::num(tb.eval_accuracy.back()), mlc::num(tg.eval_accuracy.back())));
@@ -552,17 +532,14 @@ void wrong_backward(mlc::Report& report, const mlc::Options& opt, const Data& da
       {.name = "A wrong backward",
        .trigger = "A custom sigmoid op whose backward misses the factor (1 − y): dX += dY ⊙ y.",
        .symptom = fmt::format(
-           "Norm-wise relative error {} against central differences, and never below {} "
-           "at any step h from 1e-1 to 1e-9; yet the network trains to test accuracy {} (correct: "
-           "{}).",
+           "Norm-wise relative error {} against central differences, and never below {} at any "
+           "step h from 1e-1 to 1e-9; yet the network trains to test accuracy {} (correct: {}).",
            mlc::num(broken_at, 3),
            mlc::num(*std::min_element(error_broken.begin(), error_broken.end()), 3),
            mlc::num(tb.eval_accuracy.back()), mlc::num(tg.eval_accuracy.back())),
        .why = "The wrong derivative y is larger than y(1 − y) by the factor 1/(1 − y) and has the "
-              "same sign, so "
-              "it still points downhill roughly: training tolerates it, and nothing but a "
-              "derivative check can "
-              "tell.",
+              "same sign, so it still points downhill roughly: training tolerates it, and nothing "
+              "but a derivative check can tell.",
        .mitigation =
            fmt::format("Check every op against central differences in double before using it (the "
                        "op table): the correct sigmoid's error is {}.",

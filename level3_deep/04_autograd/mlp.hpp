@@ -81,7 +81,7 @@ struct TrainConfig {
   Optimizer optimizer = Optimizer::adam;
   double learning_rate = 1e-3;
   double momentum = 0.0;   // SGD only
-  bool zero_grad = true;   // false reproduces the accumulation failure mode (22)
+  bool zero_grad = true;   // false reproduces the accumulation failure mode (23)
   std::uint64_t seed = 0;  // the minibatch order
   int evaluate_every = 0;  // > 0: evaluate on the held-out set every that many epochs
 };
