@@ -102,6 +102,10 @@ template <class T>
 void zero_grad(std::initializer_list<Parameter<T>*> params) {
   zero_grad(std::span<Parameter<T>* const>(params.begin(), params.size()));
 }
+template <class T>
+void zero_grad(const std::vector<Parameter<T>*>& params) {
+  zero_grad(std::span<Parameter<T>* const>(params));
+}
 
 // ---- Nodes and handles ----------------------------------------------------------------------
 
@@ -418,6 +422,9 @@ struct Sgd {
   void step(std::initializer_list<Parameter<T>*> params) const {
     step(std::span<Parameter<T>* const>(params.begin(), params.size()));
   }
+  void step(const std::vector<Parameter<T>*>& params) const {
+    step(std::span<Parameter<T>* const>(params));
+  }
 };
 
 // (21)-(22) Adam with bias correction, and AdamW's decoupled weight decay when
@@ -437,6 +444,9 @@ class Adam {
   void step(std::span<Parameter<T>* const> params);
   void step(std::initializer_list<Parameter<T>*> params) {
     step(std::span<Parameter<T>* const>(params.begin(), params.size()));
+  }
+  void step(const std::vector<Parameter<T>*>& params) {
+    step(std::span<Parameter<T>* const>(params));
   }
   AdamConfig<T>& config() { return config_; }  // e.g. to schedule the learning rate
   long steps() const { return t_; }

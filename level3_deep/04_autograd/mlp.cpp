@@ -138,8 +138,7 @@ double loss_and_gradients(Mlp<T>& net, Tape<T>& tape, const Eigen::MatrixXd& X,
                           const Eigen::VectorXi& y) {
   tape.reset();
   const Var<T> loss = cross_entropy(net.logits(tape, tape.input(X)), y);
-  const auto params = net.parameters();
-  zero_grad(std::span<Parameter<T>* const>(params));
+  zero_grad(net.parameters());
   tape.backward(loss);
   return static_cast<double>(loss.item());
 }

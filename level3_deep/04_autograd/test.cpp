@@ -525,8 +525,7 @@ TEST(FailureMode, GradientsAccumulateWhenNotZeroed) {
     EXPECT_ALLCLOSE(Eigen::MatrixXd(net.weights[0].grad), Eigen::MatrixXd(k * g1), 1e-14)
         << k << " passes";
   }
-  const auto params = net.parameters();
-  ag::zero_grad(std::span<Parameter<double>* const>(params));
+  ag::zero_grad(net.parameters());
   tape.backward(loss);
   EXPECT_ALLCLOSE(Eigen::MatrixXd(net.weights[0].grad), Eigen::MatrixXd(g1), 1e-15);
 }
