@@ -1,7 +1,7 @@
 # add_lesson(): the one function that registers a lesson.
 #
 #   add_lesson(<id> SOURCES <algorithm .cpp files>
-#              [LINKS <lesson ids>] [USES <lesson ids>] [TIMEOUT <seconds>])
+#              [LINKS <lesson ids>] [USES <lesson ids>] [TIMEOUT <seconds>] [OPENMP])
 #
 # Called from the lesson's folder (levelN_*/NN_<id>/), which holds main.cpp and test.cpp;
 # the lesson's number, level, title and what it builds on come from catalog.txt
@@ -19,6 +19,11 @@
 # <id>_lib. USES names lessons whose libraries only the program and the tests need. Both
 # are code reuse, not reading order: a lesson may link a later toolkit lesson (2.2 links
 # 2.5 model_evaluation's metrics) while it builds on (catalog.txt) earlier ones only.
+# OPENMP compiles and links the lesson (library, program, tests) with OpenMP, which also
+# turns on Eigen's parallel matrix products; its tests and smoke test run with
+# OMP_NUM_THREADS=1, since ctest runs two tests at once on two cores (a test that checks
+# thread-count invariance sets the count itself). The program applies --threads itself
+# (LessonFlags in mlc/cli.hpp).
 #
 # When MLC_GRADE_LESSON equals <id>, the algorithm sources and headers come from
 # MLC_GRADE_DIR (the learner's workspace copy made by ./learn exercise) instead.
@@ -71,10 +76,10 @@ function(mlc_discover_tests target prefix labels timeout)
 endfunction()
 
 function(add_lesson id)
-  cmake_parse_arguments(PARSE_ARGV 1 L "" "TIMEOUT" "SOURCES;LINKS;USES")
+  cmake_parse_arguments(PARSE_ARGV 1 L "OPENMP" "TIMEOUT" "SOURCES;LINKS;USES")
   if(L_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "add_lesson(${id}): unexpected arguments ${L_UNPARSED_ARGUMENTS} "
-                        "(SOURCES, LINKS, USES and TIMEOUT are the keywords)")
+                        "(SOURCES, LINKS, USES, TIMEOUT and OPENMP are the keywords)")
   endif()
   get_property(in_catalog GLOBAL PROPERTY MLC_LESSON_number_${id} SET)
   if(NOT in_catalog)
@@ -116,12 +121,19 @@ function(add_lesson id)
   foreach(dep IN LISTS L_LINKS)
     target_link_libraries(${id}_lib PUBLIC ${dep}_lib)
   endforeach()
+  set(test_environment "MLC_LESSON_PROGRAM=$<TARGET_FILE:${id}>")
+  set(pch_suffix "")
+  if(L_OPENMP)
+    target_link_libraries(${id}_lib PUBLIC OpenMP::OpenMP_CXX)
+    list(APPEND test_environment "OMP_NUM_THREADS=1")
+    set(pch_suffix "_omp")
+  endif()
   if(MLC_GRADE_LESSON STREQUAL id)
     # A stubbed exercise leaves parameters unused; that is not the learner's error.
     target_compile_options(${id}_lib PRIVATE -Wno-unused-parameter -Wno-unused-variable
                            -Wno-unused-but-set-variable -Wno-unused-function -Wno-error)
   endif()
-  _mlc_use_pch(${id}_lib mlc_pch)
+  _mlc_use_pch(${id}_lib mlc_pch${pch_suffix})
 
   list(TRANSFORM L_USES APPEND "_lib" OUTPUT_VARIABLE uses_libs)
 
@@ -138,9 +150,10 @@ function(add_lesson id)
 
 namespace mlc {
 // Lesson @L_number@ @id@: its identity from the catalog, with the program's --help text.
-inline LessonInfo this_lesson(std::string summary, std::string outputs) {
+// `flags` opts into --threads and --resume: this_lesson(summary, outputs, {.threads = true}).
+inline LessonInfo this_lesson(std::string summary, std::string outputs, LessonFlags flags = {}) {
   return {\"@id@\", \"@L_level_dir@\", \"@L_number@\", \"@title_literal@\", std::move(summary),
-          std::move(outputs)};
+          std::move(outputs), flags};
 }
 }  // namespace mlc
 ")
@@ -148,15 +161,15 @@ inline LessonInfo this_lesson(std::string summary, std::string outputs) {
   add_executable(${id} ${dir}/main.cpp)
   target_include_directories(${id} PRIVATE ${CMAKE_CURRENT_BINARY_DIR}/identity)
   target_link_libraries(${id} PRIVATE ${id}_lib ${uses_libs} mlc_flags)
-  _mlc_use_pch(${id} mlc_pch)
+  _mlc_use_pch(${id} mlc_pch${pch_suffix})
 
   add_executable(${id}_test ${dir}/test.cpp)
   target_link_libraries(${id}_test PRIVATE ${id}_lib ${uses_libs} mlc_testing mlc_flags)
-  _mlc_use_pch(${id}_test mlc_test_pch)
+  _mlc_use_pch(${id}_test mlc_test_pch${pch_suffix})
   mlc_discover_tests(${id}_test "${id}." "level${L_level};${id}" ${L_TIMEOUT}
-                     "MLC_LESSON_PROGRAM=$<TARGET_FILE:${id}>")
+                     "${test_environment}")
 
   add_test(NAME ${id}.smoke COMMAND mlc_smoke $<TARGET_FILE:${id}> ${id})
   set_tests_properties(${id}.smoke PROPERTIES LABELS "smoke;level${L_level};${id}"
-                       TIMEOUT ${L_TIMEOUT})
+                       TIMEOUT ${L_TIMEOUT} ENVIRONMENT "${test_environment}")
 endfunction()

@@ -3,12 +3,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -53,6 +56,17 @@ void prepare_output_folder(const std::filesystem::path& out, const LessonInfo& i
 
 }  // namespace
 
+int default_thread_count() {
+  if (const char* env = std::getenv("OMP_NUM_THREADS"); env != nullptr) {
+    const std::string text(env);
+    if (!text.empty() && text.size() <= 4 &&
+        text.find_first_not_of("0123456789") == std::string::npos && std::stoi(text) >= 1) {
+      return std::stoi(text);
+    }
+  }
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 std::optional<Options> parse_args(int argc, const char* const* argv, const LessonInfo& info,
                                   std::ostream& help_out) {
   Options options;
@@ -69,6 +83,19 @@ std::optional<Options> parse_args(int argc, const char* const* argv, const Lesso
       "--out", out_text, fmt::format("output folder (default out/{}/{})", info.level_dir, info.id));
   app.add_flag("--quick", options.quick,
                "small sizes that finish in a few seconds (what ctest runs)");
+  std::string threads_text;
+  CLI::Option* threads_option = nullptr;
+  if (info.flags.threads) {
+    threads_option = app.add_option(
+        "--threads", threads_text,
+        fmt::format("threads for matrix products and batches (default {}: OMP_NUM_THREADS, "
+                    "else the hardware's count); results do not depend on it",
+                    default_thread_count()));
+  }
+  if (info.flags.resume) {
+    app.add_flag("--resume", options.resume,
+                 "continue a stopped run from the checkpoints in the output folder");
+  }
 
   try {
     app.parse(argc, argv);
@@ -92,6 +119,22 @@ std::optional<Options> parse_args(int argc, const char* const* argv, const Lesso
     }
     options.seed = std::stoull(seed_text);
   }
+  if (info.flags.threads) {
+    options.threads = default_thread_count();
+    if (threads_option->count() > 0) {
+      const bool digits_only = threads_text.find_first_not_of("0123456789") == std::string::npos;
+      const int value = digits_only && !threads_text.empty() && threads_text.size() <= 4
+                            ? std::stoi(threads_text)
+                            : 0;
+      if (value < 1 || value > 1024) {
+        throw UsageError(
+            fmt::format("--threads expects a whole number of threads from 1 to 1024, got '{}'\n"
+                        "example: {} --threads 2",
+                        threads_text, info.id));
+      }
+      options.threads = value;
+    }
+  }
   if (out_option->count() > 0 && out_text.empty()) {
     throw UsageError(
         fmt::format("--out expects a folder, got an empty value\n"
@@ -109,8 +152,12 @@ int lesson_main(int argc, const char* const* argv, const LessonInfo& info,
     auto options = parse_args(argc, argv, info, std::cout);
     if (!options) return 0;
     prepare_output_folder(options->out, info);
-    std::cout << fmt::format("== Lesson {} {} (seed {}{}) ==\n", info.number, info.title,
-                             options->seed, options->quick ? ", quick" : "");
+    std::cout << fmt::format("== Lesson {} {} (seed {}{}{}{}) ==\n", info.number, info.title,
+                             options->seed, options->quick ? ", quick" : "",
+                             info.flags.threads ? fmt::format(", {} thread{}", options->threads,
+                                                              options->threads == 1 ? "" : "s")
+                                                : "",
+                             options->resume ? ", resumed" : "");
     const Timer timer;
     body(*options);
     // The closing line of every run: where the report is and how long the run took.

@@ -1,8 +1,13 @@
 // Seeded random numbers that reproduce across standard libraries (mlc/rng.hpp).
 #include "mlc/rng.hpp"
 
+#include <bit>
 #include <cmath>
+#include <cstring>
 #include <numeric>
+#include <sstream>
+
+#include <fmt/format.h>
 
 #include "mlc/error.hpp"
 
@@ -24,11 +29,17 @@ Rng Rng::derive(std::uint64_t stream) const {
   return Rng(splitmix64(seed_ ^ splitmix64(stream + 0x632be59bd9b4e019ULL)));
 }
 
-std::uint64_t Rng::next_u64() { return engine_(); }
+std::uint64_t Rng::next_u64() {
+  return engine_();
+}
 
-double Rng::uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+double Rng::uniform() {
+  return static_cast<double>(engine_() >> 11) * 0x1.0p-53;
+}
 
-double Rng::uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+double Rng::uniform(double lo, double hi) {
+  return lo + (hi - lo) * uniform();
+}
 
 double Rng::normal() {
   if (has_spare_normal_) {
@@ -47,7 +58,9 @@ double Rng::normal() {
   return u * factor;
 }
 
-double Rng::normal(double mean, double stddev) { return mean + stddev * normal(); }
+double Rng::normal(double mean, double stddev) {
+  return mean + stddev * normal();
+}
 
 std::int64_t Rng::integer(std::int64_t lo, std::int64_t hi) {
   require(lo <= hi, "Rng::integer", "empty range");
@@ -67,7 +80,9 @@ Eigen::Index Rng::index(Eigen::Index n) {
   return static_cast<Eigen::Index>(integer(0, n - 1));
 }
 
-bool Rng::bernoulli(double p) { return uniform() < p; }
+bool Rng::bernoulli(double p) {
+  return uniform() < p;
+}
 
 Eigen::VectorXd Rng::uniform_vector(Eigen::Index n, double lo, double hi) {
   Eigen::VectorXd v(n);
@@ -115,6 +130,32 @@ std::vector<Eigen::Index> Rng::sample_without_replacement(Eigen::Index n, Eigen:
   }
   p.resize(static_cast<std::size_t>(k));
   return p;
+}
+
+std::string Rng::state() const {
+  std::ostringstream out;
+  out << "mlc-rng-1 " << seed_ << ' ' << (has_spare_normal_ ? 1 : 0) << ' '
+      << std::bit_cast<std::uint64_t>(spare_normal_) << ' ' << engine_;
+  return out.str();
+}
+
+void Rng::set_state(const std::string& state) {
+  std::istringstream in(state);
+  std::string tag;
+  std::uint64_t seed = 0, spare_bits = 0;
+  int has_spare = 0;
+  std::mt19937_64 engine;
+  in >> tag >> seed >> has_spare >> spare_bits >> engine;
+  if (!in || tag != "mlc-rng-1" || (has_spare != 0 && has_spare != 1) || !(in >> std::ws).eof()) {
+    throw DataError(
+        fmt::format("random-number state '{:.40}...' is malformed (not written by "
+                    "Rng::state()); the checkpoint holding it is damaged",
+                    state));
+  }
+  seed_ = seed;
+  has_spare_normal_ = has_spare == 1;
+  spare_normal_ = std::bit_cast<double>(spare_bits);
+  engine_ = engine;
 }
 
 }  // namespace mlc

@@ -44,6 +44,38 @@ TEST(Cli, HelpPrintsUsageAndReturnsNothing) {
   EXPECT_NE(help.str().find("A demo lesson."), std::string::npos);
 }
 
+TEST(Cli, ThreadsAndResumeExistOnlyWhereTheLessonDeclaresThem) {
+  std::ostringstream help;
+  EXPECT_THROW(parse({"--threads", "2"}, help), mlc::UsageError);
+  EXPECT_THROW(parse({"--resume"}, help), mlc::UsageError);
+  auto o = parse({}, help);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->threads, 1);
+  EXPECT_FALSE(o->resume);
+
+  mlc::LessonInfo info = kInfo;
+  info.flags = {.threads = true, .resume = true};
+  std::vector<const char*> args{"demo", "--threads", "3", "--resume"};
+  auto t = mlc::parse_args(static_cast<int>(args.size()), args.data(), info, help);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->threads, 3);
+  EXPECT_TRUE(t->resume);
+  std::vector<const char*> none{"demo"};
+  auto d = mlc::parse_args(1, none.data(), info, help);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->threads, mlc::default_thread_count());
+  EXPECT_GE(d->threads, 1);
+  for (const char* bad : {"0", "-1", "two", "", "1.5", "99999"}) {
+    std::vector<const char*> b{"demo", "--threads", bad};
+    try {
+      mlc::parse_args(3, b.data(), info, help);
+      ADD_FAILURE() << "accepted --threads '" << bad << "'";
+    } catch (const mlc::UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("--threads"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Cli, UnknownFlagIsAUsageError) {
   std::ostringstream help;
   EXPECT_THROW(parse({"--bogus"}, help), mlc::UsageError);
@@ -96,13 +128,12 @@ TEST(Cli, LessonMainClosesWithTheReportPath) {
   EXPECT_EQ(::testing::internal::GetCapturedStdout().find("Report:"), std::string::npos);
   ::testing::internal::CaptureStdout();
   EXPECT_EQ(mlc::lesson_main(4, argv, kInfo,
-                             [](const mlc::Options& o) {
-                               mlc::Report(kInfo, o).write();
-                             }),
+                             [](const mlc::Options& o) { mlc::Report(kInfo, o).write(); }),
             0);
   const auto printed = ::testing::internal::GetCapturedStdout();
   EXPECT_NE(printed.find("Done in "), std::string::npos) << printed;
-  EXPECT_NE(printed.find("Report: " + (dir.path() / "report.md").string()), std::string::npos) << printed;
+  EXPECT_NE(printed.find("Report: " + (dir.path() / "report.md").string()), std::string::npos)
+      << printed;
 }
 
 // An --out that cannot be created is bad usage (exit 2, naming the folder and the fix), not

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "mlc/error.hpp"
+
 namespace {
 
 TEST(Rng, SameSeedSameStream) {
@@ -70,6 +72,22 @@ TEST(Rng, PermutationAndSampleWithoutReplacementAreValid) {
   auto s = rng.sample_without_replacement(100, 30);
   EXPECT_EQ(std::set<Eigen::Index>(s.begin(), s.end()).size(), 30u);
   EXPECT_THROW(rng.sample_without_replacement(3, 4), std::invalid_argument);
+}
+
+TEST(Rng, StateRoundTripContinuesTheSameStream) {
+  mlc::Rng a(11);
+  a.normal();  // leaves a spare normal deviate in the state
+  for (int i = 0; i < 5; ++i) a.uniform();
+  mlc::Rng b(999);
+  b.set_state(a.state());
+  EXPECT_EQ(b.seed(), a.seed());
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(a.normal(), b.normal());
+    EXPECT_EQ(a.next_u64(), b.next_u64());
+  }
+  EXPECT_THROW(b.set_state("mlc-rng-1 garbage"), mlc::DataError);
+  EXPECT_THROW(b.set_state(""), mlc::DataError);
+  EXPECT_THROW(b.set_state(a.state() + " extra"), mlc::DataError);
 }
 
 }  // namespace

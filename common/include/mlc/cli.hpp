@@ -1,5 +1,7 @@
 // mlc/cli.hpp: the command line every lesson program shares (DESIGN.md, "The experiment
-// program"): --help, --seed N, --out DIR, --quick.
+// program"): --help, --seed N, --out DIR, --quick, and the two flags a lesson opts into
+// through LessonFlags: --threads N (a lesson that runs threads) and --resume (a lesson
+// that trains long and keeps checkpoints in its output folder).
 //
 // A lesson's main() is one line:
 //
@@ -21,6 +23,13 @@
 
 namespace mlc {
 
+// The optional flags a lesson accepts; a flag a lesson does not declare is an unknown flag
+// (exit 2), so that no flag is ever accepted and silently ignored.
+struct LessonFlags {
+  bool threads = false;  // --threads N: the lesson sets Eigen's and OpenMP's thread count
+  bool resume = false;   // --resume: continue from the checkpoints in --out
+};
+
 // What a lesson is; used by --help, the report header and the default output folder.
 struct LessonInfo {
   std::string id;         // lesson id, e.g. "gradient_descent"
@@ -29,13 +38,21 @@ struct LessonInfo {
   std::string title;      // e.g. "Gradient descent"
   std::string summary;    // one paragraph for --help: what the lesson shows
   std::string outputs;    // for --help: the figures and the report it writes
+  LessonFlags flags{};    // the optional flags it accepts
 };
 
 struct Options {
   std::uint64_t seed = 42;    // every random choice derives from it
   std::filesystem::path out;  // outputs go here; default out/<level_dir>/<id>/
   bool quick = false;         // small sizes, a few seconds: what ctest runs
+  int threads = 1;            // --threads N (LessonFlags::threads), else 1; the lesson applies it
+  bool resume = false;        // --resume (LessonFlags::resume): continue from the checkpoints
 };
+
+// The thread count a lesson with --threads uses when the flag is absent: OMP_NUM_THREADS when
+// it is a positive integer (ctest sets 1, since it runs two tests at once), else the
+// hardware's thread count.
+int default_thread_count();
 
 inline constexpr std::uint64_t kDefaultSeed = 42;
 

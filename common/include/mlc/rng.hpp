@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include <string>
+
 #include <Eigen/Core>
 
 namespace mlc {
@@ -25,12 +27,12 @@ class Rng {
   Rng derive(std::uint64_t stream) const;
 
   std::uint64_t next_u64();
-  double uniform();                       // U[0, 1) with 53 random bits
-  double uniform(double lo, double hi);   // U[lo, hi)
-  double normal();                        // N(0, 1), Marsaglia's polar method
+  double uniform();                      // U[0, 1) with 53 random bits
+  double uniform(double lo, double hi);  // U[lo, hi)
+  double normal();                       // N(0, 1), Marsaglia's polar method
   double normal(double mean, double stddev);
   std::int64_t integer(std::int64_t lo, std::int64_t hi);  // uniform on {lo, ..., hi}, unbiased
-  Eigen::Index index(Eigen::Index n);     // uniform on {0, ..., n-1}
+  Eigen::Index index(Eigen::Index n);                      // uniform on {0, ..., n-1}
   bool bernoulli(double p);
 
   Eigen::VectorXd uniform_vector(Eigen::Index n, double lo = 0.0, double hi = 1.0);
@@ -44,13 +46,20 @@ class Rng {
   template <class T>
   void shuffle(std::vector<T>& values) {
     for (std::size_t i = values.size(); i > 1; --i) {
-      std::swap(values[i - 1], values[static_cast<std::size_t>(index(static_cast<Eigen::Index>(i)))]);
+      std::swap(values[i - 1],
+                values[static_cast<std::size_t>(index(static_cast<Eigen::Index>(i)))]);
     }
   }
   // k distinct indices from {0, ..., n-1}, in random order.
   std::vector<Eigen::Index> sample_without_replacement(Eigen::Index n, Eigen::Index k);
 
   std::uint64_t seed() const { return seed_; }
+
+  // The whole state as text (seed, engine, the spare normal deviate), and the way back, so
+  // that a run resumed from a checkpoint (mlc/checkpoint.hpp) continues the same stream.
+  // set_state throws DataError on text that state() did not write.
+  std::string state() const;
+  void set_state(const std::string& state);
 
  private:
   std::uint64_t seed_;
