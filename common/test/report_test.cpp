@@ -62,6 +62,20 @@ TEST(Report, QuoteRecordsTheMetricAndReturnsItsFormattedValue) {
   EXPECT_EQ(metrics.at("fit.error"), 0.000123456);
 }
 
+TEST(Report, HeadlineListsRecordedMetricsOnly) {
+  mlc::testing::TempDir dir;
+  mlc::Options options{.seed = 9, .out = dir.path() / "out", .quick = true};
+  mlc::Report r(kReportInfo, options);
+  r.metric("test_accuracy", 0.9);
+  r.metric("epochs", 12);
+  r.headline({"test_accuracy", "epochs"});
+  r.write();
+  const auto json = nlohmann::json::parse(mlc::read_text_file(options.out / "metrics.json"));
+  EXPECT_EQ(json["headline"], nlohmann::json({"test_accuracy", "epochs"}));
+  r.headline({"never_recorded"});
+  EXPECT_THROW(r.write(), std::logic_error);
+}
+
 TEST(Report, RaggedTableIsRejected) {
   mlc::Report r(kReportInfo, mlc::Options{});
   EXPECT_THROW(r.table({"a", "b"}, {{"1"}}), std::invalid_argument);
@@ -80,7 +94,8 @@ TEST(AtomicWrite, ReplacesWholeFileAndLeavesNoTemporary) {
 
 // Reading metrics.json back (mlc::parse_metrics, through mlc::testing::read_metrics).
 TEST(Metrics, ReadBackFlattensArraysAndNulls) {
-  const auto m = mlc::parse_metrics(R"({"metrics": {"a": 0.5, "b": [1, null], "c": null}})", "m.json");
+  const auto m =
+      mlc::parse_metrics(R"({"metrics": {"a": 0.5, "b": [1, null], "c": null}})", "m.json");
   ASSERT_EQ(m.size(), 4u);
   EXPECT_EQ(m.at("a"), 0.5);
   EXPECT_EQ(m.at("b[0]"), 1.0);

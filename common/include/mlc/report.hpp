@@ -57,11 +57,16 @@ class Report {
   void metric(const std::string& name, double value);
   // Records the metric and returns its value formatted with `sig` significant digits
   // (num()), for the prose: a sentence built from quote() can state only measured numbers.
-  //   report.text(fmt::format("Newton needs {} iterations.", report.quote("newton.iterations", k)));
+  //   report.text(fmt::format("Newton needs {} iterations.", report.quote("newton.iterations",
+  //   k)));
   std::string quote(const std::string& name, double value, int sig = 4);
   void metric(const std::string& name, const std::vector<double>& values);
   void metric(const std::string& name, const Eigen::VectorXd& values);
   bool has_metric(const std::string& name) const;
+  // The few metrics that sum up the run (its "headline" in metrics.json), shown beside the
+  // lesson in the index of ./learn run --all and in the book; each must be a recorded
+  // metric by the time write() runs.
+  void headline(const std::vector<std::string>& names);
 
   // A wall time (seconds): in metrics.json "timing" and the report's closing Timing table.
   void timing(const std::string& name, double seconds);
@@ -79,6 +84,7 @@ class Report {
   Timer timer_;
   std::string body_;
   std::vector<FailureMode> failure_modes_;
+  std::vector<std::string> headline_;
   std::map<std::string, std::vector<double>> metrics_;
   std::map<std::string, bool> metric_is_array_;
   std::map<std::string, double> timing_;
