@@ -745,6 +745,7 @@ void run(const mlc::Options& opt) {
   softmax(report, root.derive(3), opt.quick);
   log1p_expm1(report, opt.quick);
   log_loss(report, root.derive(4), opt.quick);
+  report.headline({"epsilon.double", "summation.kahan.max_rel_error_over_u"});
   report.write();
 }
 

@@ -773,6 +773,8 @@ void run(const mlc::Options& opt) {
   report.failure_mode(hilbert);
   power_equal_modulus(report, root.derive(88));
   report.timing("convergence_and_failures_seconds", t.seconds());
+  report.headline(
+      {"eigen.householder_qr.kappa_1e10.orthogonality", "failure.tiny_pivot.no_pivoting.error"});
   report.write();
 }
 

@@ -518,6 +518,7 @@ void run(const mlc::Options& opt) {
   fd_mlp_experiment(report, opt.quick, root.derive(2), root.derive(4));
   cost_experiment(report, opt.quick, root.derive(5));
   kink_experiment(report);
+  report.headline({"fd.central.error_at_h_star", "agreement.softmax_ce.gradcheck_relative_error"});
   report.write();
 }
 

@@ -694,6 +694,8 @@ void run(const mlc::Options& opt) {
   conditioning_experiment(report, root.derive(3), opt.quick);
   overshoot_experiment(report);
   logistic_experiment(report, root.derive(4), opt.quick);
+  report.headline(
+      {"quadratic.kappa_100.gd.rate_measured", "quadratic.kappa_100.nesterov.rate_measured"});
   report.write();
 }
 

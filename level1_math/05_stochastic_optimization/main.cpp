@@ -608,6 +608,7 @@ void run(const mlc::Options& opt) {
   lap("reddi_seconds");
   saddle_section(report);
   lap("saddle_seconds");
+  report.headline({"breast_cancer.test_accuracy", "rosenbrock.adam.iterations"});
   report.write();
 }
 

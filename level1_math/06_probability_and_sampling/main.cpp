@@ -845,6 +845,7 @@ void run(const mlc::Options& opt) {
   lap("cauchy_seconds");
   step("5. Importance sampling", importance, 6);
   lap("importance_seconds");
+  report.headline({"clt.exponential.slope_simulated", "lilliefors.rejection_rate_naive"});
   report.write();
 }
 

@@ -482,6 +482,7 @@ void run(const mlc::Options& opt) {
   const mlc::FailureMode peeking = peeking_section(report, rng, opt.quick);
   for (const auto& mode : {peeking, uncorrected, bootstrap}) report.failure_mode(mode);
   report.timing("total_run_seconds", timer.seconds());
+  report.headline({"mle.gamma.shape.se_ratio", "fixed_horizon.looks10.false_positive_rate"});
   report.write();
 }
 

@@ -623,6 +623,7 @@ void run(const mlc::Options& opt) {
   kl_support_failure(report, root.derive(kFailureStream), opt.quick);
   reverse_kl_failure(report, fits);
   lap("failure_modes");
+  report.headline({"cross_entropy_mle.kl_empirical_true", "failure.mi_bias.ratio_to_first_order"});
   report.write();
 }
 

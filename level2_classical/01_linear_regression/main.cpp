@@ -675,6 +675,7 @@ void run(const mlc::Options& opt) {
   collinearity_experiment(report, D, table, root, opt.quick);
   outlier_experiment(report, D.data, fit_bmi);
   gd_failure_mode(report, gd_runs);
+  report.headline({"diabetes.ols.r2", "diabetes.ols.test_r2"});
   report.write();
 }
 

@@ -719,6 +719,7 @@ void run(const mlc::Options& opt) {
   early_stopping_section(report, opt, root.derive(kEarlyStopping));
   correlated_failure(report, opt, root);
   scaling_section(report, data);
+  report.headline({"diabetes.lasso.test_r2", "diabetes.ridge.test_r2"});
   report.write();
 }
 

@@ -689,6 +689,7 @@ void run(const mlc::Options& opt) {
   report.timing("double_descent_seconds", timer.seconds());
   double_descent_section(report, dd);  // with its failure mode, the first of the report
   report.failure_mode(selection_failure);
+  report.headline({"poly.best_test_error", "double_descent.peak_ratio_half"});
   report.write();
 }
 

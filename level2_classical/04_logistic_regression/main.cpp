@@ -697,6 +697,7 @@ void run(const mlc::Options& opt) {
   regions_section(report, opt, iris);
   separable_section(report, opt, root.derive(kSeparableData));
   imbalance_section(report, opt, cancer, root.derive(kImbalanceSubsample));
+  report.headline({"breast_cancer.test_accuracy", "digits.test_accuracy"});
   report.write();
 }
 

@@ -453,6 +453,8 @@ void run(const mlc::Options& opt) {
   calibration_section(report, data, root, repeats);
   leakage_section(report, root, opt.quick);
   imbalance_section(report, root.derive(kImbalance), opt.quick);
+  report.headline({"breast_cancer.logreg.test_accuracy", "leakage.leaky_cv_accuracy",
+                   "leakage.honest_cv_accuracy"});
   report.write();
 }
 

@@ -625,6 +625,7 @@ void run(const mlc::Options& opt) {
   distance_concentration(report, opt, root.derive(4), digits);
   unscaled_features(report, opt, root.derive(5));
   kdtree_cost(report, opt, root.derive(6), digits);
+  report.headline({"digits.knn.test_accuracy", "breast_cancer.knn_standardized.test_accuracy"});
   report.write();
 }
 

@@ -769,6 +769,8 @@ void run(const mlc::Options& opt) {
   text_task(report, opt, corpus, text);
   smoothing(report, text);
   log_space(report, text);
+  report.headline(
+      {"shakespeare.multinomial_nb.test_accuracy", "shakespeare.majority.test_accuracy"});
   report.write();
 }
 

@@ -555,6 +555,8 @@ void run(const mlc::Options& opt) {
   noise_memorisation(report, opt, root.derive(300));
   instability(report, opt, data, root.derive(400));
   rotated_boundary(report, opt, root.derive(500));
+  report.headline(
+      {"breast_cancer.pruned_tree.test_accuracy", "breast_cancer.full_tree.test_accuracy"});
   report.write();
 }
 

@@ -438,6 +438,8 @@ void run(const mlc::Options& opt) {
   importance(report, opt, cancer);
   shrinkage(report, opt, cancer);
   label_noise(report, opt, cancer);
+  report.headline({"digits.random_forest.test_accuracy", "digits.gradient_boosting.test_accuracy",
+                   "breast_cancer.random_forest.test_accuracy"});
   report.write();
 }
 

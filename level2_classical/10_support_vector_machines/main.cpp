@@ -685,6 +685,7 @@ void run(const mlc::Options& opt) {
   gamma_memorization(report, opt, d, best);
   unscaled_features(report, cancer, unscaled, repeats);
   smo_scaling(report, opt, d, best, root);
+  report.headline({"breast_cancer.rbf.test_accuracy", "digits.rbf.test_accuracy"});
   report.write();
 }
 

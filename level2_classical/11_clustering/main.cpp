@@ -551,6 +551,7 @@ void run(const mlc::Options& opt) {
   em_section(report, iris, root);
   collapse_section(report, root.derive(5));
   seeding_section(report, opt, root.derive(6));
+  report.headline({"iris.kmeans.adjusted_rand_index", "iris.gmm.adjusted_rand_index"});
   report.write();
 }
 

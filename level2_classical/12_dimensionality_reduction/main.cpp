@@ -574,6 +574,7 @@ void run(const mlc::Options& opt) {
   swiss_roll(report, opt, root);
   cluster_sizes(report, opt, root);
   perplexity_too_low(report, opt, digits, root);
+  report.headline({"digits.pca.components_for_90pct", "digits.tsne_2d.trustworthiness"});
   report.write();
 }
 

@@ -754,6 +754,7 @@ void run(const mlc::Options& opt) {
   failure_modes(report, x, sym, lrr);
   fmt::print("XOR: {} of {} seeds fail with 2 units; hidden-unit spread after constant init {}\n",
              x.failures.count(2) ? x.failures.at(2) : -1, x.seeds, sym.spread.at("constant"));
+  report.headline({"digits.mlp.test_accuracy", "digits.softmax.test_accuracy"});
   report.write();
 }
 

@@ -570,6 +570,9 @@ void run(const mlc::Options& opt) {
   float_vs_double(report, opt, data);
   accumulation(report, opt, data);
   wrong_backward(report, opt, data);
+  report.headline({"vs_mlp_backprop.max_gradient_relative_difference",
+                   "float_vs_double.float.test_accuracy",
+                   "float_vs_double.float.allocations_per_step"});
   report.write();
 }
 
