@@ -201,8 +201,8 @@ void depth_figures(mlc::Report& report, const std::map<std::string, DeepRun>& ru
                 "large + relu + batchnorm) holds it flat.");
   mlc::Figure fwd("Forward scale: root mean square of each layer's pre-activation Z_l");
   fwd.xlabel("layer l").ylabel("rms(Z_l)").logy().legend("outside right").size(900, 520);
-  for (const char* key : {"small_relu", "xavier_relu", "he_relu", "large_relu",
-                                 "xavier_tanh", "xavier_sigmoid", "large_relu_batchnorm"}) {
+  for (const char* key : {"small_relu", "xavier_relu", "he_relu", "large_relu", "xavier_tanh",
+                          "xavier_sigmoid", "large_relu_batchnorm"}) {
     fwd.line_points(layer_axis(20), runs.at(key).profile.output_rms, runs.at(key).label);
   }
   report.figure(fwd, "deep20_forward",
@@ -547,6 +547,8 @@ void regularization(mlc::Report& report, const mlc::Options& opt, const Data& da
   std::vector<std::vector<std::string>> rows;
   mlc::Figure fig("Validation loss on a small training set, with and without regularisation");
   fig.xlabel("epoch").ylabel("validation cross-entropy (nats)").legend("top right");
+  std::map<std::string, double> gap, final_val;
+  double best_none = 0.0, acc_lo = 1.0, acc_hi = 0.0;
   mlc::Progress progress("regularisation runs", static_cast<long>(variants.size()));
   long done = 0;
   for (const Variant& v : variants) {
@@ -568,6 +570,11 @@ void regularization(mlc::Report& report, const mlc::Options& opt, const Data& da
     report.metric(m + "val_loss", t.eval_loss.back());
     report.metric(m + "best_val_loss", *std::min_element(t.eval_loss.begin(), t.eval_loss.end()));
     report.metric(m + "gap", train_eval.accuracy - t.eval_accuracy.back());
+    gap[v.key] = train_eval.accuracy - t.eval_accuracy.back();
+    final_val[v.key] = t.eval_loss.back();
+    if (v.key == "none") best_none = *std::min_element(t.eval_loss.begin(), t.eval_loss.end());
+    acc_lo = std::min(acc_lo, t.eval_accuracy.back());
+    acc_hi = std::max(acc_hi, t.eval_accuracy.back());
     rows.push_back({v.label, mlc::num(train_eval.loss), mlc::num(train_eval.accuracy),
                     mlc::num(t.eval_loss.back()), mlc::num(t.eval_accuracy.back()),
                     mlc::num(train_eval.accuracy - t.eval_accuracy.back(), 3)});
@@ -585,9 +592,16 @@ void regularization(mlc::Report& report, const mlc::Options& opt, const Data& da
   report.table({"regularisation", "train loss", "train accuracy", "validation loss",
                 "validation accuracy", "accuracy gap"},
                rows);
+  report.text(fmt::format(
+      "Without regularisation the validation loss reaches its minimum, {}, and ends at {}; with "
+      "dropout it ends at {}. The train − validation accuracy gap is {} without and {} with "
+      "dropout; the four validation accuracies lie within {} of each other.",
+      mlc::num(best_none), mlc::num(final_val["none"]), mlc::num(final_val["dropout"]),
+      mlc::num(gap["none"], 3), mlc::num(gap["dropout"], 3),
+      report.quote("reg.val_accuracy_spread", acc_hi - acc_lo, 2)));
   report.figure(fig, "regularization",
-                "Validation loss per epoch: without regularisation it turns upward once the "
-                "network starts to memorise the small training set.");
+                "Validation loss after each epoch (eval mode) of the four runs; the minimum and "
+                "final values of each are in metrics.json (reg.*.best_val_loss, reg.*.val_loss).");
 }
 
 void run(const mlc::Options& opt) {
