@@ -363,8 +363,8 @@ Var<T> max_pool2d(const Var<T>& x, const Pool2d& g) {
     for (Index c = 0; c < g.channels; ++c) {
       for (Index oy = 0; oy < Ho; ++oy) {
         for (Index ox = 0; ox < Wo; ++ox) {
+          Index best = (c * H + oy * s) * W + ox * s;  // the window's first entry
           // BEGIN EXERCISE max_pool2d_forward: the largest entry of the window and where it is, (9)
-          Index best = (c * H + oy * s) * W + ox * s;
           for (Index i = 0; i < k; ++i) {
             for (Index j = 0; j < k; ++j) {
               const Index at = (c * H + oy * s + i) * W + ox * s + j;

@@ -136,14 +136,13 @@ void op_checks(mlc::Report& report, const mlc::Options& opt) {
       "relative error ‖a − n‖ / (‖a‖ + ‖n‖), the largest over the op's inputs: at most {} over {} "
       "cases in double. The im2col op and the direct one agree in float32 on LeNet-5's second "
       "convolution ({} images, 6 → 16 channels, 5 × 5): the largest relative difference of the "
-      "output, dX and dW is {}. The direct loops take {} times as long as im2col + GEMM for the "
-      "same forward and backward (both times are in the Timing table). The tests also check both "
+      "output, dX and dW is {}. The direct loops and im2col + GEMM are timed on the same forward "
+      "and backward in the Timing table. The tests also check both "
       "against the convolution built from engine ops (embedding gathers, concat, matmul) and "
       "against hand-computed cases.",
       report.quote("gradcheck.max_relative_error", worst, 2),
       report.quote("gradcheck.cases", static_cast<double>(rows.size())), s.agree_batch,
-      report.quote("conv.im2col_vs_direct_relative_difference", agree, 2),
-      mlc::num(t_direct / t_fast, 2)));
+      report.quote("conv.im2col_vs_direct_relative_difference", agree, 2)));
 }
 
 // Accuracy per epoch of a training run as two series (validation, test).
@@ -189,12 +188,11 @@ cn::TrainResult lenet(mlc::Report& report, const mlc::Options& opt, const Data& 
       "LeNet-5 as the issue fixes it: conv 6@5×5 (padding 2) → ReLU → 2×2 max pool → conv 16@5×5 "
       "→ ReLU → pool → 120 → 84 → 10, {} parameters (LeCun et al. 1998 count 60 000 for the "
       "original), Adam (η = 1e-3, constant), batch 128, {} epochs on {} training images with "
-      "{} threads. Test accuracy after the last epoch: {}. One epoch of training steps takes {} s "
-      "on average (the Timing table's lenet5_epoch_seconds); NOTES.md compares it with PyTorch "
+      "{} threads. Test accuracy after the last epoch: {}. The mean epoch time is in the Timing "
+      "table (lenet5_epoch_seconds); NOTES.md compares it with PyTorch "
       "on the same machine.",
       mlc::num(static_cast<double>(net.num_parameters())), s.lenet_epochs, data.train.X.rows(),
-      opt.threads, report.quote("lenet5.test_accuracy", r.epochs.back().test_accuracy),
-      mlc::num(epoch_seconds, 3)));
+      opt.threads, report.quote("lenet5.test_accuracy", r.epochs.back().test_accuracy)));
   fmt::print("LeNet-5: test accuracy {}, {} s per epoch\n", mlc::num(r.epochs.back().test_accuracy),
              mlc::num(epoch_seconds, 3));
   return r;
@@ -281,10 +279,8 @@ void filters_and_maps(mlc::Report& report, cn::Cnn<float>& net, const Data& data
                              static_cast<double>(tiles.rows()),
                              "weight / max |weight| of its filter");
   fig.xlabel("filters 1-8, 9-16, ... (left to right, top to bottom)").ylabel("3×3 taps");
-  report.figure(
-      fig, "filters",
-      "Each 3×3 filter of the first layer scaled by its largest magnitude: oriented edge "
-      "and bar detectors (a positive and a negative lobe side by side) and blob filters.");
+  report.figure(fig, "filters",
+                "Each 3×3 filter of the first layer scaled by its largest magnitude.");
   // Feature maps of one test image: the input and the first 8 channels of block 1's ReLU output.
   ag::Tape<float> tape;
   std::vector<ag::Var<float>> maps;
@@ -303,10 +299,8 @@ void filters_and_maps(mlc::Report& report, cn::Cnn<float>& net, const Data& data
   maps_fig.xlabel("input image, then ReLU(conv) channels 1-8").ylabel("pixel row");
   report.figure(
       maps_fig, "feature_maps",
-      "The first test image (left) and the ReLU outputs of the first 8 filters: each map "
-      "lights up where its filter's pattern (an edge of one orientation, a bright region) "
-      "occurs, at the same place as in the input: the convolution is equivariant to "
-      "shifts (11).");
+      "The first test image (left) and the ReLU outputs of the first 8 filters, each on the "
+      "image's grid: the convolution is equivariant to shifts (11).");
 }
 
 // Accuracy of a network (CNN or MLP) on transformed test images.
