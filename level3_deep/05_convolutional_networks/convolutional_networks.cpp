@@ -6,6 +6,7 @@
 // Equation numbers (n) refer to NOTES.md.
 #include "convolutional_networks.hpp"
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -95,6 +96,24 @@ Eigen::Map<Matrix<T>> view(Matrix<T>& m, Index n, Index rows, Index cols) {
 template <class T>
 Eigen::Map<const Matrix<T>> view(const Matrix<T>& m, Index n, Index rows, Index cols) {
   return Eigen::Map<const Matrix<T>>(m.row(n).data(), rows, cols);
+}
+
+// Runs body(i) for i = 0 … n−1 over the OpenMP threads. An exception thrown by body (a
+// stubbed exercise's NotImplemented, say) is carried out of the parallel region and rethrown:
+// one escaping an OpenMP region would terminate the program.
+template <class Body>
+void parallel_for(Index n, const Body& body) {
+  std::exception_ptr error;
+#pragma omp parallel for schedule(static)
+  for (Index i = 0; i < n; ++i) {
+    try {
+      body(i);
+    } catch (...) {
+#pragma omp critical(convolutional_networks_error)
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
 }
 
 // Per-thread scratch of the fast convolution: the im2col buffer, its gradient, and the GEMM
@@ -188,8 +207,7 @@ void conv2d_backward(const Var<T>& out) {
   const Matrix<T>& Wt = weight.value();
   const Matrix<T>& dY = out.grad();
   Matrix<T>* dX = need_x ? &x.grad() : nullptr;
-#pragma omp parallel for schedule(static)
-  for (Index gr = 0; gr < groups; ++gr) {
+  parallel_for(groups, [&](Index gr) {
     Scratch<T>& s = scratch<T>();
     s.cols.resize(K, P);
     s.dcols.resize(K, P);
@@ -211,7 +229,7 @@ void conv2d_backward(const Var<T>& out) {
       }
       // END EXERCISE
     }
-  }
+  });
   if (!need_w) return;
   // The fixed-order reduction over groups: the same sum whatever the thread count.
   for (Index gr = 0; gr < groups; ++gr) {
@@ -232,8 +250,7 @@ Var<T> conv2d(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, const C
   const Matrix<T>& X = x.value();
   const Matrix<T>& Wt = weight.value();
   const Matrix<T>& b = bias.value();
-#pragma omp parallel for schedule(static)
-  for (Index n = 0; n < N; ++n) {
+  parallel_for(N, [&](Index n) {
     Scratch<T>& s = scratch<T>();
     s.cols.resize(K, P);
     auto Y_n = view(Y, n, Co, P);  // [C_out × H'·W'], the output row itself
@@ -242,7 +259,7 @@ Var<T> conv2d(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, const C
     autograd::gemm<T>(s.gemm, Wt, false, s.cols, false, Y_n, T(1), T(0));
     Y_n.colwise() += b.row(0).transpose();
     // END EXERCISE
-  }
+  });
   return y;
 }
 
@@ -331,12 +348,11 @@ void max_pool2d_backward(const Var<T>& out) {
   const int* argmax = out.node().ints.data() + kGeometryInts;
   const Matrix<T>& dY = out.grad();
   Matrix<T>& dX = x.grad();
-#pragma omp parallel for schedule(static)
-  for (Index n = 0; n < x.rows(); ++n) {
+  parallel_for(x.rows(), [&](Index n) {
     // BEGIN EXERCISE max_pool2d_backward: route each output's gradient to its argmax, (10)
     for (Index q = 0; q < outputs; ++q) dX(n, argmax[n * outputs + q]) += dY(n, q);
     // END EXERCISE
-  }
+  });
 }
 
 }  // namespace
@@ -357,8 +373,7 @@ Var<T> max_pool2d(const Var<T>& x, const Pool2d& g) {
   const Index Ho = g.out_height(), Wo = g.out_width();
   const Matrix<T>& X = x.value();
   Matrix<T>& Y = y.mutable_value();
-#pragma omp parallel for schedule(static)
-  for (Index n = 0; n < N; ++n) {
+  parallel_for(N, [&](Index n) {
     const T* image = X.row(n).data();
     for (Index c = 0; c < g.channels; ++c) {
       for (Index oy = 0; oy < Ho; ++oy) {
@@ -378,7 +393,7 @@ Var<T> max_pool2d(const Var<T>& x, const Pool2d& g) {
         }
       }
     }
-  }
+  });
   return y;
 }
 
