@@ -417,7 +417,7 @@ void exploding(mlc::Report& report, const mlc::Options& opt) {
           : fmt::format("ends at held-out MSE {}", mlc::num(unclipped.final_eval_mse, 3));
   report.text(fmt::format(
       "An RNN (H = {}) whose recurrent matrix U is initialised 4 times larger than the default "
-      "(ρ(U) well above 1), trained by SGD with momentum on the adding problem of length 30. "
+      "trained by SGD with momentum on the adding problem of length 30. "
       "Without clipping, the largest gradient norm is {} and the run {}; with clipping at "
       "global norm 1 the same run's largest norm before clipping is {} and it ends at held-out MSE "
       "{} "
