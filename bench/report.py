@@ -52,13 +52,25 @@ def ratio(a, b):
 def fmt_ratio(r):
     if r is None:
         return "—"
-    return f"**{r:.2f}×**" if r >= 10 or r <= 0.1 else f"{r:.2f}×"
+    text = f"{r:.2f}×" if r >= 0.1 else f"{r:.2g}×"
+    return f"**{text}**" if r >= 10 or r < 0.1 else text
 
 
 def fmt_quality(q):
     if q is None:
         return "—"
     return f"{q:.4g}" if abs(q) >= 1e-3 else f"{q:.3g}"
+
+
+def blas_warning(pools):
+    """A line when the reference side ran without an optimised BLAS (Debian's default)."""
+    if pools is None or any(p.get("internal_api") in ("openblas", "mkl", "blis") for p in pools):
+        return []
+    line = ("**Warning:** the reference side found no optimised BLAS (threadpoolctl saw none): "
+            "NumPy and SciPy ran on the reference BLAS, which flatters the lessons in every "
+            "GEMM- and LAPACK-bound row. Install libopenblas0-pthread (./learn setup --bench).")
+    print(f"report.py: {line}", file=sys.stderr)
+    return ["", line]
 
 
 def level2_table(ours, ref):
@@ -124,6 +136,8 @@ def write_figure(out, points):
         for k, fr, pr in rows:
             f.write(f"{k} {val(fr)} {val(pr)}\n")
     finite = [x for _, a, b in rows for x in (a, b) if x is not None and x > 0]
+    # gnuplot refuses a histogram column with no valid point: plot predict only if timed
+    predict = ", '' using 3 title 'predict'" if any(p is not None for _, _, p in rows) else ""
     lo = 10 ** math.floor(math.log10(min(finite + [0.5])))
     hi = 10 ** math.ceil(math.log10(max(finite + [2.0])))
     gp = f"""set terminal svg size 900,480 dynamic enhanced font 'sans,11'
@@ -141,7 +155,7 @@ set boxwidth 0.9
 set xtics rotate by -30 noenhanced
 set key outside right top vertical
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dashtype 2 lw 1.5
-plot 'ratios.dat' using 2:xtic(1) title 'fit (or epoch)', '' using 3 title 'predict'
+plot 'ratios.dat' using 2:xtic(1) title 'fit (or epoch)'{predict}
 """
     with open(os.path.join(out, "ratios.gp"), "w") as f:
         f.write(gp)
@@ -180,7 +194,7 @@ def main():
         lines, impl, pts = level2_table(ours, ref)
         points += pts
         v = ref.get("versions", {})
-        pools = ", ".join(f"{p.get('internal_api')} {p.get('version') or ''} ({p.get('num_threads')} threads)"
+        pools = ", ".join(f"{p.get('internal_api')} {p.get('version') or ''}".strip() + f" ({p.get('num_threads')} threads)"
                           for p in v.get("thread_pools", []))
         b = ours.get("build", {})
         md += ["## Level 2: the lessons against scikit-learn", "",
@@ -191,6 +205,7 @@ def main():
                f"{b.get('eigen', '?')} with {b.get('simd', '?')}.",
                f"scikit-learn {v.get('sklearn', '?')}, NumPy {v.get('numpy', '?')}, SciPy "
                f"{v.get('scipy', '?')}, Python {v.get('python', '?')}; thread pools: {pools or '?'}.",
+               *blas_warning(v.get("thread_pools")),
                "", *lines, "", "What each side runs:", "", *impl, ""]
         printed += ["Level 2 (ratio = lessons / scikit-learn):", *lines, ""]
     if a.deep is not None:
