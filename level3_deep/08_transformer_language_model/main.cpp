@@ -238,15 +238,15 @@ void op_checks(mlc::Report& report, const mlc::Options& opt, const Settings& s) 
       "1e-6, double) give the gradients again; the norm-wise relative errors are {} (attention) "
       "and {} (linear). Against the same attention built from engine ops (slices, batched "
       "products, causal mask, softmax, concatenation) on a {}×{} input in double, the outputs "
-      "differ by at most {} and the input gradients by at most {}. At the training size (B = {}, "
-      "T = {}, C = {}, {} heads, float, one forward and backward) the fused op takes {} ms "
-      "against {} ms for the engine-op graph (this machine's threads; a timing).",
+      "differ by at most {} and the input gradients by at most {}. The time of one forward and "
+      "backward at the training size (B = {}, T = {}, C = {}, {} heads, float) is in the Timing "
+      "section, fused (attention.fused_forward_backward) and from engine ops "
+      "(attention.reference_forward_backward).",
       report.quote("gradcheck.attention", attention.relative_error, 2),
       report.quote("gradcheck.linear", linear.relative_error, 2), B * T, 3 * C,
       report.quote("attention.max_output_difference", (y_fused - y_ref).cwiseAbs().maxCoeff(), 2),
       report.quote("attention.max_gradient_difference", (g_fused - g_ref).cwiseAbs().maxCoeff(), 2),
-      s.train.batch, full_T, full_C, s.model.heads, mlc::num(fused_ms, 3),
-      mlc::num(reference_ms, 3)));
+      s.train.batch, full_T, full_C, s.model.heads));
 }
 
 // ---- 3. Training ----------------------------------------------------------------------------
@@ -278,8 +278,8 @@ void training(mlc::Report& report, const mlc::Options& opt, const Settings& s, c
       "reports about 1.88 for this configuration, data/REFERENCE_NUMBERS.md §4.2) and the "
       "training loss {}; the lowest validation estimate, {}, came at step {}. Over the whole "
       "validation text (every character predicted once from up to {} before it) the loss is "
-      "{} nats = {} bits per character. This process ran {} steps at {} ms per step (threads: "
-      "{}; a timing on a machine shared with other work).",
+      "{} nats = {} bits per character. This process ran {} steps on {} threads; the "
+      "mean time per step, step_ms, is in the Timing section (in milliseconds).",
       s.train.warmup_steps, s.train.steps, s.train.batch, s.model.context, s.train.eval_every,
       s.train.eval_batches, s.train.eval_batches, s.train.eval_batches * s.train.batch,
       s.train.steps, report.quote("val_loss", val), report.quote("train_loss", train),
@@ -289,8 +289,7 @@ void training(mlc::Report& report, const mlc::Options& opt, const Settings& s, c
       s.model.context - 1,
       report.quote("val_text.nats_per_char", full.nll / static_cast<double>(full.predicted)),
       report.quote("val_text.bits_per_char", full.nll / static_cast<double>(full.predicted) / kLn2),
-      report.quote("steps_this_run", static_cast<double>(h.steps_run)), mlc::num(step_ms, 3),
-      opt.threads));
+      report.quote("steps_this_run", static_cast<double>(h.steps_run)), opt.threads));
   report.metric("resumed_from_step", static_cast<double>(h.resumed_from));
   std::vector<double> steps(h.step_loss.size());
   for (std::size_t i = 0; i < steps.size(); ++i) steps[i] = static_cast<double>(i + 1);
@@ -608,17 +607,17 @@ void threads(mlc::Report& report, const mlc::Options& opt, const Settings& s,
     const double ms = 1e3 * timer.seconds() / s.timing_steps;
     report.timing(fmt::format("threads_{}.step", n), ms / 1e3);
     losses.push_back(loss);
-    rows.push_back({std::to_string(n), fmt::format("{:.9g}", loss), mlc::num(ms, 3)});
+    rows.push_back({std::to_string(n), fmt::format("{:.9g}", loss)});
   }
   omp_set_num_threads(opt.threads);
   report.text(fmt::format(
       "{} training steps from the same seed on 1 thread and on {} (--threads): every op splits "
       "its work into fixed chunks, the same whatever the thread count, so the GEMMs see the same "
       "sizes and sum in the same order. The final losses differ by {} (exactly zero means "
-      "bitwise equal). Step times are in the table and the Timing section (a shared machine).",
+      "bitwise equal). Step times are in the Timing section (threads_N.step, seconds).",
       s.timing_steps + 1, opt.threads,
       report.quote("threads.loss_difference", std::abs(losses[1] - losses[0]), 2)));
-  report.table({"threads", "loss after the steps", "ms per step"}, rows);
+  report.table({"threads", "loss after the steps"}, rows);
 }
 
 void run(const mlc::Options& opt) {

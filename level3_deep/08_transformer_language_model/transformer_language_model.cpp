@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <numbers>
 #include <numeric>
@@ -37,6 +38,24 @@ ag::GemmWorkspace<T>& thread_workspace() {
   return workspace;
 }
 
+// Runs body(c) for c = 0 ... count − 1 on the OpenMP threads. An exception thrown by a body
+// (a shape error, a stubbed exercise) is rethrown on the calling thread: one escaping an
+// OpenMP region would terminate the program instead.
+template <class Body>
+void parallel_for(Index count, const Body& body) {
+  std::exception_ptr error;
+#pragma omp parallel for schedule(static)
+  for (Index c = 0; c < count; ++c) {
+    try {
+      body(c);
+    } catch (...) {
+#pragma omp critical(transformer_language_model_error)
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
 [[noreturn]] void shape_error(const char* op, const std::string& detail) {
   throw std::invalid_argument(fmt::format("{}: {}", op, detail));
 }
@@ -54,8 +73,7 @@ void linear_backward(const Var<T>& y) {
   Matrix<T>* dX = need_dx ? &x.grad() : nullptr;
   Matrix<T>* dW = need_dw ? &w.grad() : nullptr;
   // Chunks 0 ... 7: rows of dX; chunks 8 ... 15: rows of dW. Disjoint writes.
-#pragma omp parallel for schedule(static)
-  for (Index c = 0; c < 2 * kChunks; ++c) {
+  parallel_for(2 * kChunks, [&](Index c) {
     ag::GemmWorkspace<T>& ws = thread_workspace<T>();
     // BEGIN EXERCISE linear_backward: (6) dX += dY Wᵀ, dW += Xᵀ dY, chunk by chunk
     if (c < kChunks && need_dx) {  // dX[r0:r1] += dY[r0:r1] Wᵀ   [rows × k]
@@ -70,7 +88,7 @@ void linear_backward(const Var<T>& y) {
                     T(1), T(1));
     }
     // END EXERCISE
-  }
+  });
   if (b.requires_grad()) b.grad().row(0) += dY.colwise().sum();  // db += 1ᵀ dY
 }
 
@@ -96,8 +114,7 @@ void attention_backward(const Var<T>& out) {
   const Matrix<T>& P = out.node().saved;  // [(B·H·T) × T]
   const Matrix<T>& dO = out.grad();       // [(B·T) × C]
   Matrix<T>& dX = qkv.grad();             // [(B·T) × 3C]
-#pragma omp parallel for schedule(static)
-  for (Index bh = 0; bh < batch * heads; ++bh) {
+  parallel_for(batch * heads, [&](Index bh) {
     ag::GemmWorkspace<T>& ws = thread_workspace<T>();
     thread_local Matrix<T> dS;  // dP, then dS in place   [T × T]
     dS.resize(len, len);
@@ -120,7 +137,7 @@ void attention_backward(const Var<T>& out) {
     ag::gemm<T>(ws, dS, true, Q, false, dX.block(r, C + h * d, len, d), scale,
                 T(1));  // dK += dSᵀ Q/√d
     // END EXERCISE
-  }
+  });
 }
 
 // ---- Initialisation --------------------------------------------------------------------------
@@ -156,14 +173,13 @@ Var<T> linear(const Var<T>& x, const Var<T>& w, const Var<T>& b) {
   const Matrix<T>& W = w.value();
   const auto bias = b.value().row(0);
   Matrix<T>& Y = y.mutable_value();
-#pragma omp parallel for schedule(static)
-  for (Index c = 0; c < kChunks; ++c) {  // (6) Y[r0:r1] = X[r0:r1] W + 1 b
+  parallel_for(kChunks, [&](Index c) {  // (6) Y[r0:r1] = X[r0:r1] W + 1 b
     const Index r0 = chunk_begin(n, c), r1 = chunk_begin(n, c + 1);
-    if (r1 == r0) continue;
+    if (r1 == r0) return;
     ag::gemm<T>(thread_workspace<T>(), X.middleRows(r0, r1 - r0), false, W, false,
                 Y.middleRows(r0, r1 - r0), T(1), T(0));
     Y.middleRows(r0, r1 - r0).rowwise() += bias;
-  }
+  });
   return y;
 }
 
@@ -186,8 +202,7 @@ Var<T> causal_self_attention(const Var<T>& qkv, Index batch, Index heads) {
   P.resize(batch * heads * len, len);
   const Matrix<T>& X = qkv.value();
   Matrix<T>& O = out.mutable_value();
-#pragma omp parallel for schedule(static)
-  for (Index bh = 0; bh < batch * heads; ++bh) {
+  parallel_for(batch * heads, [&](Index bh) {
     ag::GemmWorkspace<T>& ws = thread_workspace<T>();
     const Index r = (bh / heads) * len, h = bh % heads;
     const auto Q = X.block(r, h * d, len, d), K = X.block(r, C + h * d, len, d),
@@ -198,7 +213,7 @@ Var<T> causal_self_attention(const Var<T>& qkv, Index batch, Index heads) {
     for (Index t = 0; t < len; ++t) causal_softmax_row<T>(Ph.row(t), t);
     ag::gemm<T>(ws, Ph, false, V, false, O.block(r, h * d, len, d), T(1), T(0));  // O_h = P V
     // END EXERCISE
-  }
+  });
   return out;
 }
 
